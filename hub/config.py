@@ -1,0 +1,30 @@
+"""Settings: one frozen object, read from `HUB_*` environment variables and passed in.
+
+Nothing in the hub imports a settings global; the CLI builds a `Settings` once and hands it to
+what it runs, so tests build their own.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The repository checkout that holds deploy/kafka/broker, when the hub runs from one.
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything the hub can be told; defaults are the embedded single-machine setup."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", frozen=True, extra="forbid")
+
+    # Kafka. No bootstrap means "start the local broker from deploy/kafka/".
+    kafka_bootstrap: str | None = None
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    local_broker_script: Path = SOURCE_ROOT / "deploy" / "kafka" / "broker"
+
+    # The system of record. SQLite is the embedded default; PostgreSQL in production.
+    database_url: str = "sqlite:///alliance-hub.sqlite3"

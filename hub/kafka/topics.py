@@ -1,0 +1,69 @@
+"""The alliance's topics with their partitioning and retention, and their idempotent creation.
+
+Names come from the wire contract (`alliance_connector.topics`); this module adds what only
+the hub decides: how many partitions and which cleanup policy.
+"""
+
+from dataclasses import dataclass, field
+
+from kafka.admin import KafkaAdminClient
+from kafka.errors import TopicAlreadyExistsError, for_code
+
+from alliance_connector.topics import (
+    LISTS_TOPIC,
+    REJECTED_TOPIC,
+    MemberId,
+    acks_topic,
+    instructions_topic,
+    signals_topic,
+)
+from hub.errors import BrokerError
+
+# Signals are keyed by subject, so partitions bound how many workers share the load.
+SIGNAL_PARTITIONS = 6
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int = 1
+    configs: dict[str, str] = field(default_factory=dict)
+
+
+def hub_topics() -> list[TopicSpec]:
+    """Topics the hub owns."""
+    return [
+        TopicSpec(REJECTED_TOPIC, partitions=3),
+        # Latest state per list entry: compaction keeps one record per key forever.
+        TopicSpec(LISTS_TOPIC, configs={"cleanup.policy": "compact"}),
+    ]
+
+
+def member_topics(member: MemberId) -> list[TopicSpec]:
+    """The three topics a member owns."""
+    return [
+        TopicSpec(signals_topic(member), partitions=SIGNAL_PARTITIONS),
+        TopicSpec(instructions_topic(member), partitions=3),
+        TopicSpec(acks_topic(member), partitions=3),
+    ]
+
+
+def ensure_topics(admin: KafkaAdminClient, specs: list[TopicSpec]) -> None:
+    """Create the topics that do not exist yet; existing ones are left as they are."""
+    request = {
+        spec.name: {
+            "num_partitions": spec.partitions,
+            "replication_factor": -1,  # the broker's default: 1 on the local broker
+            "configs": spec.configs,
+        }
+        for spec in specs
+    }
+    response = admin.create_topics(request, raise_errors=False, wait_for_metadata=False)
+    failures = []
+    for topic in response["topics"]:
+        error = for_code(topic["error_code"])
+        if topic["error_code"] and error is not TopicAlreadyExistsError:
+            failures.append(f"{topic['name']}: {error.__name__}")
+    if failures:
+        raise BrokerError("could not create topics: " + ", ".join(failures))
+    admin.wait_for_topics([spec.name for spec in specs])

@@ -1,0 +1,36 @@
+"""Open the database named by a URL, with the settings each backend needs."""
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from hub.errors import StoreUnavailable
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite ignores foreign keys unless asked on every connection; WAL lets the API read
+    # while the worker writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def open_engine(url: str) -> sa.Engine:
+    """An engine for `url` (sqlite:///… or postgresql+psycopg://…); connects lazily."""
+    engine = sa.create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+    return engine
+
+
+def check_reachable(engine: sa.Engine) -> None:
+    """Raise StoreUnavailable unless a trivial query succeeds."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        raise StoreUnavailable(
+            engine.url.render_as_string(hide_password=True), type(exc).__name__
+        ) from exc
