@@ -1,5 +1,6 @@
 """The `alliance-hub` command: thin edges that build the settings and delegate."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -7,6 +8,8 @@ from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 from rich.console import Console
 
+from alliance_connector.errors import ConnectorError
+from alliance_connector.signing import SigningKey
 from hub.config import Settings
 from hub.errors import BrokerError, HubError
 from hub.kafka.connection import client_options
@@ -18,6 +21,8 @@ from hub.store.migrate import upgrade
 app = typer.Typer(help="Alliance Hub: credit signals in, sanction instructions out.")
 db_app = typer.Typer(help="The hub's database.")
 app.add_typer(db_app, name="db")
+keys_app = typer.Typer(help="Ed25519 signing keys for members and the hub.")
+app.add_typer(keys_app, name="keys")
 console = Console(stderr=True)
 
 
@@ -35,6 +40,21 @@ def db_upgrade() -> None:
     settings = Settings()
     revision = upgrade(open_engine(settings.database_url))
     console.print(f"database at revision {revision}")
+
+
+@keys_app.command("generate")
+def keys_generate(
+    out: Annotated[Path, typer.Option(help="Private key file to write (PEM, mode 0600).")],
+    key_id: Annotated[
+        str | None, typer.Option(help="Key id to register under; default derives from the key.")
+    ] = None,
+) -> None:
+    """Write a new private key and print the public key and key id to register with the hub."""
+    key = SigningKey.generate(key_id)
+    key.save(out)
+    console.print(f"private key written to {out} (mode 0600); keep it on the signing host")
+    print(f"key_id: {key.key_id}")
+    print(f"public_key_b64: {key.verify_key.b64}")
 
 
 @app.command()
@@ -63,6 +83,6 @@ def main() -> None:
     """Entry point: run the CLI, turning the hub's own errors into one line and exit code 1."""
     try:
         app()
-    except HubError as exc:
+    except (HubError, ConnectorError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise SystemExit(1) from exc

@@ -14,12 +14,16 @@ a member id must be safe inside a topic name and inside an ACL resource name.
 import re
 from typing import NewType
 
+from alliance_connector.errors import InvalidMemberId
+
 MemberId = NewType("MemberId", str)
 
 SIGNALS_PREFIX = "alliance.signals."
 INSTRUCTIONS_PREFIX = "alliance.instructions."
 ACKS_PREFIX = "alliance.acks."
 REJECTED_TOPIC = "alliance.rejected"
+# The hub signs instructions and rejects as this signer; no member may take the name.
+HUB_SIGNER = "hub"
 LISTS_TOPIC = "alliance.lists"
 
 # Lower-case letters, digits and inner hyphens: no dots (they would nest topic names) and no
@@ -27,19 +31,9 @@ LISTS_TOPIC = "alliance.lists"
 _MEMBER_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
-class InvalidMemberId(ValueError):
-    """A member id that cannot name a member's topics."""
-
-    def __init__(self, value: str) -> None:
-        super().__init__(
-            f"member id {value!r} is invalid: use 1-63 lower-case letters, digits and inner hyphens"
-        )
-        self.value = value
-
-
 def member_id(value: str) -> MemberId:
     """Validate `value` as a member id and return it typed."""
-    if not _MEMBER_ID.fullmatch(value):
+    if not _MEMBER_ID.fullmatch(value) or value == HUB_SIGNER:
         raise InvalidMemberId(value)
     return MemberId(value)
 

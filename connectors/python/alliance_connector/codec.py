@@ -1,0 +1,46 @@
+"""Avro codecs: parse the schemas once, then bytes in, record out.
+
+A codec pairs the writer schema the bytes were made with and the newest reader schema of the
+same record, so a reader decodes every older version through Avro schema resolution.
+"""
+
+import io
+from typing import Any
+
+import fastavro
+
+from alliance_connector.errors import MalformedMessage
+
+__all__ = ["AvroCodec"]
+
+# What fastavro raises on bytes that do not fit the schema (truncated, wrong types, bad
+# union index, invalid UTF-8...).
+_DECODE_FAILURES = (EOFError, IndexError, ValueError, TypeError, KeyError, UnicodeDecodeError)
+
+
+class AvroCodec:
+    """Binary Avro (no header, no schema) for one writer schema, read as one reader schema."""
+
+    def __init__(self, writer: Any, reader: Any | None = None) -> None:
+        self._writer = fastavro.parse_schema(writer)
+        self._reader = fastavro.parse_schema(reader) if reader is not None else None
+
+    def encode(self, record: dict[str, Any]) -> bytes:
+        """The record's binary encoding under the writer schema; invalid records raise
+        fastavro's ValueError or TypeError (a programming error, not bad input)."""
+        buffer = io.BytesIO()
+        fastavro.schemaless_writer(buffer, self._writer, record, strict_allow_default=True)
+        return buffer.getvalue()
+
+    def decode(self, data: bytes) -> dict[str, Any]:
+        """The record in `data`; MalformedMessage if the bytes are not exactly one record."""
+        buffer = io.BytesIO(data)
+        try:
+            record = fastavro.schemaless_reader(buffer, self._writer, self._reader)
+        except _DECODE_FAILURES as exc:
+            raise MalformedMessage(f"Avro bytes do not decode: {type(exc).__name__}") from exc
+        if buffer.tell() != len(data):
+            raise MalformedMessage(f"{len(data) - buffer.tell()} trailing bytes after the record")
+        if not isinstance(record, dict):
+            raise MalformedMessage("Avro bytes do not hold a record")
+        return record

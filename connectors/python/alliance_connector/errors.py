@@ -1,0 +1,144 @@
+"""The connector's errors: one root, each error carrying the data that explains it.
+
+    ConnectorError
+    ├── MessageRejected            a message must not be trusted or used; `reason` is its code
+    │   ├── Oversize               too many bytes, refused before decoding      OVERSIZE
+    │   ├── MalformedMessage       envelope or payload bytes do not decode      DECODE_ERROR
+    │   ├── UnknownSchema          payload type or fingerprint not known        SCHEMA_UNKNOWN
+    │   ├── UntrustedSigner        signer or key id not the expected one        UNKNOWN_KEY
+    │   ├── SignatureRejected      signature does not verify over the bytes     BAD_SIGNATURE
+    │   ├── InvalidIdentifier      an identifier breaks its scheme's rule       INVALID_IDENTIFIER
+    │   └── InvalidField           another field breaks a rule                  INVALID_FIELD
+    ├── InvalidMemberId            a member id cannot name a member's topics
+    ├── InstructionRejected        the listener refused a record (wraps the above, with origin)
+    ├── KeyFileError               a key file cannot be read or written
+    └── DeliveryFailed             the broker did not confirm a produce
+
+Third-party exceptions (cryptography's InvalidSignature, fastavro's decode errors, KafkaError)
+are translated into these where the library is called, with `raise ... from exc`.
+"""
+
+from pathlib import Path
+from typing import ClassVar
+
+from alliance_connector.reasons import Reason
+
+__all__ = [
+    "ConnectorError",
+    "DeliveryFailed",
+    "InstructionRejected",
+    "InvalidField",
+    "InvalidIdentifier",
+    "InvalidMemberId",
+    "KeyFileError",
+    "MalformedMessage",
+    "MessageRejected",
+    "Oversize",
+    "SignatureRejected",
+    "UnknownSchema",
+    "UntrustedSigner",
+]
+
+
+class ConnectorError(Exception):
+    """Root of every error the connector raises on purpose."""
+
+
+class MessageRejected(ConnectorError):
+    """A message that must not be trusted or used; `reason` is the wire reason code."""
+
+    reason: ClassVar[Reason]
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Oversize(MessageRejected):
+    """More bytes than the cap; refused before any decoding."""
+
+    reason = Reason.OVERSIZE
+
+
+class MalformedMessage(MessageRejected):
+    """Envelope or payload bytes that do not decode as exactly one record."""
+
+    reason = Reason.DECODE_ERROR
+
+
+class UnknownSchema(MessageRejected):
+    """A payload type or schema fingerprint this side does not know, or that disagree."""
+
+    reason = Reason.SCHEMA_UNKNOWN
+
+
+class UntrustedSigner(MessageRejected):
+    """A signer other than the expected one, or a key id not pinned for it."""
+
+    reason = Reason.UNKNOWN_KEY
+
+
+class SignatureRejected(MessageRejected):
+    """A signature that does not verify over the exact signed bytes."""
+
+    reason = Reason.BAD_SIGNATURE
+
+
+class InvalidIdentifier(MessageRejected, ValueError):
+    """An identifier is malformed; `field` names the input and `rule` the rule it breaks."""
+
+    reason = Reason.INVALID_IDENTIFIER
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field = field
+        self.rule = rule
+
+
+class InvalidField(MessageRejected, ValueError):
+    """A field other than an identifier breaks a rule; names the field and the rule."""
+
+    reason = Reason.INVALID_FIELD
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field = field
+        self.rule = rule
+
+
+class InvalidMemberId(ConnectorError, ValueError):
+    """A member id that cannot name a member's topics."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(
+            f"member id {value!r} is invalid: use 1-63 lower-case letters, digits and inner "
+            "hyphens, other than the hub's own name 'hub'"
+        )
+        self.value = value
+
+
+class InstructionRejected(ConnectorError):
+    """The listener refused the record at `topic`/`partition`/`offset` and moved past it."""
+
+    def __init__(self, cause: MessageRejected, topic: str, partition: int, offset: int) -> None:
+        super().__init__(f"{topic}[{partition}]@{offset} refused ({cause.reason}): {cause.detail}")
+        self.reason = cause.reason
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+
+
+class KeyFileError(ConnectorError):
+    """A key file cannot be read or written."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+
+
+class DeliveryFailed(ConnectorError):
+    """The broker did not confirm that a record was written."""
+
+    def __init__(self, topic: str, problem: str) -> None:
+        super().__init__(f"delivery to {topic} not confirmed: {problem}")
+        self.topic = topic

@@ -1,0 +1,23 @@
+"""Reason codes: why a message was refused. They travel on `alliance.rejected` as strings."""
+
+from enum import StrEnum
+
+__all__ = ["Reason"]
+
+
+class Reason(StrEnum):
+    """Every reason the hub (or a member's listener) gives for refusing a message."""
+
+    OVERSIZE = "OVERSIZE"  # more bytes than the cap; refused before any decoding
+    DECODE_ERROR = "DECODE_ERROR"  # envelope or payload bytes do not decode
+    SIGNER_TOPIC_MISMATCH = "SIGNER_TOPIC_MISMATCH"  # signer does not own the topic
+    UNKNOWN_KEY = "UNKNOWN_KEY"  # no such key id registered for the signer
+    REVOKED_KEY = "REVOKED_KEY"  # the key was revoked
+    EXPIRED_KEY = "EXPIRED_KEY"  # issued outside the key's validity window
+    BAD_SIGNATURE = "BAD_SIGNATURE"  # the signature does not verify over the exact bytes
+    REPLAY = "REPLAY"  # (signer, message id) seen before
+    CLOCK_SKEW = "CLOCK_SKEW"  # issued too far from the receiver's clock
+    SCHEMA_UNKNOWN = "SCHEMA_UNKNOWN"  # payload type or schema fingerprint not known
+    CATEGORY_NOT_ALLOWED = "CATEGORY_NOT_ALLOWED"  # member may not report this category
+    INVALID_IDENTIFIER = "INVALID_IDENTIFIER"  # an identifier breaks its scheme's rule
+    INVALID_FIELD = "INVALID_FIELD"  # another field breaks a rule (window order, reporter...)

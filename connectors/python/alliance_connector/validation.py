@@ -1,0 +1,86 @@
+"""The rules a message keeps beyond its Avro shape, checked by the publisher before sending
+and by the hub on receipt: the same function on both sides.
+
+- Personal identifiers (RESIDENT_ID, MOBILE, ACCOUNT) and order references travel only as
+  keyed tokens; public identifiers travel normalised, exactly as `normalize` gives them.
+- A subject has at least one identifier; the observed window does not run backwards.
+"""
+
+from alliance_connector.errors import InvalidField, InvalidIdentifier, InvalidMemberId
+from alliance_connector.identifiers import (
+    PERSONAL_SCHEMES,
+    Identifier,
+    IdentifierScheme,
+    normalize,
+)
+from alliance_connector.messages import CreditSignal, InstructionAck
+from alliance_connector.tokens import is_token
+from alliance_connector.topics import member_id
+
+__all__ = [
+    "MAX_NOTE_CHARS",
+    "MAX_SUBJECT_IDENTIFIERS",
+    "validate_ack",
+    "validate_signal",
+    "validate_subject",
+]
+
+MAX_SUBJECT_IDENTIFIERS = 64
+MAX_NOTE_CHARS = 2000
+
+
+def validate_subject(subject: tuple[Identifier, ...], field: str = "subject") -> None:
+    """Raise InvalidIdentifier unless every identifier is a token or normalised public id."""
+    if not subject:
+        raise InvalidIdentifier(field, "a subject needs at least one identifier")
+    if len(subject) > MAX_SUBJECT_IDENTIFIERS:
+        raise InvalidIdentifier(field, f"at most {MAX_SUBJECT_IDENTIFIERS} identifiers")
+    for index, identifier in enumerate(subject):
+        where = f"{field}[{index}]"
+        if identifier.scheme in PERSONAL_SCHEMES:
+            if not is_token(identifier.value):
+                raise InvalidIdentifier(
+                    where, f"{identifier.scheme} must travel as a keyed token 'tk<n>:<hex>'"
+                )
+        elif normalize(identifier.scheme, identifier.value, where).value != identifier.value:
+            raise InvalidIdentifier(where, f"{identifier.scheme} is not in normalised form")
+
+
+def _check_member(value: str, field: str) -> None:
+    try:
+        member_id(value)
+    except InvalidMemberId as exc:
+        raise InvalidField(field, str(exc)) from None
+
+
+def _check_note(note: str | None, field: str) -> None:
+    if note is not None and len(note) > MAX_NOTE_CHARS:
+        raise InvalidField(field, f"at most {MAX_NOTE_CHARS} characters")
+
+
+def validate_signal(signal: CreditSignal) -> None:
+    """Raise InvalidIdentifier or InvalidField for the first rule the signal breaks."""
+    _check_member(signal.reporter, "reporter")
+    window = signal.observed_window
+    if window.end < window.start:
+        raise InvalidField("observed_window", "end is before start")
+    validate_subject(signal.subject)
+    evidence = signal.evidence
+    if evidence.order_count < 0 or evidence.amount_fen < 0:
+        raise InvalidField("evidence", "counts and amounts are not negative")
+    for index, ref in enumerate(evidence.order_refs):
+        if not is_token(ref):
+            raise InvalidIdentifier(f"evidence.order_refs[{index}]", "must be a keyed token")
+    for index, ref in enumerate(evidence.waybill_refs):
+        field = f"evidence.waybill_refs[{index}]"
+        if normalize(IdentifierScheme.WAYBILL, ref, field).value != ref:
+            raise InvalidIdentifier(field, "waybill is not in normalised form 'carrier:NUMBER'")
+    _check_note(evidence.note, "evidence.note")
+
+
+def validate_ack(ack: InstructionAck) -> None:
+    """Raise InvalidField for an acknowledgement that breaks a rule."""
+    _check_member(ack.member, "member")
+    if not ack.instruction_id:
+        raise InvalidField("instruction_id", "must not be empty")
+    _check_note(ack.note, "note")
