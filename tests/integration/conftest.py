@@ -17,10 +17,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from kafka.admin import KafkaAdminClient
+from kafka.admin import KafkaAdminClient, ScramMechanism, UserScramCredentialUpsertion
 
+from alliance_connector.topics import MemberId, member_id
 from hub.config import SOURCE_ROOT
+from hub.kafka.acls import grant_member_acls
 from hub.kafka.local_broker import start_local_broker
+from hub.kafka.topics import ensure_topics, member_topics
 
 BROKER_SCRIPT = SOURCE_ROOT / "deploy" / "kafka" / "broker"
 POSTGRES_SCRIPT = SOURCE_ROOT / "deploy" / "postgres" / "local"
@@ -125,3 +128,31 @@ def fresh_database_url(
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+MEMBER_PASSWORD = "member-secret"
+
+
+@pytest.fixture
+def sasl_admin(kafka_sasl: SaslBroker) -> Iterator[KafkaAdminClient]:
+    admin = KafkaAdminClient(client_id="hub-tests-admin", **kafka_sasl.admin_options())
+    yield admin
+    admin.close()
+
+
+@pytest.fixture
+def onboard(
+    sasl_admin: KafkaAdminClient, unique_name: Callable[[str], str]
+) -> Callable[[], MemberId]:
+    """Register a new member on the broker: SCRAM user, its three topics, its ACLs."""
+
+    def make() -> MemberId:
+        member = member_id(unique_name("m"))
+        sasl_admin.alter_user_scram_credentials(
+            [UserScramCredentialUpsertion(member, ScramMechanism.SCRAM_SHA_256, MEMBER_PASSWORD)]
+        )
+        ensure_topics(sasl_admin, member_topics(member))
+        grant_member_acls(sasl_admin, member)
+        return member
+
+    return make

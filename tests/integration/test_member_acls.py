@@ -1,52 +1,19 @@
 """Kafka ACLs confine a member to its own topics (SASL/SCRAM profile, StandardAuthorizer)."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import (
-    KafkaAdminClient,
-    ScramMechanism,
-    UserScramCredentialUpsertion,
-)
 from kafka.errors import TopicAuthorizationFailedError
 
 from alliance_connector.topics import (
     MemberId,
     instructions_topic,
-    member_id,
     signals_topic,
 )
-from hub.kafka.acls import grant_member_acls, member_group_prefix
-from hub.kafka.topics import ensure_topics, member_topics
+from hub.kafka.acls import member_group_prefix
+from tests.integration.conftest import MEMBER_PASSWORD as PASSWORD
 from tests.integration.conftest import SaslBroker
-
-PASSWORD = "member-secret"
-
-
-@pytest.fixture
-def sasl_admin(kafka_sasl: SaslBroker) -> Iterator[KafkaAdminClient]:
-    admin = KafkaAdminClient(client_id="hub-tests-admin", **kafka_sasl.admin_options())
-    yield admin
-    admin.close()
-
-
-@pytest.fixture
-def onboard(
-    sasl_admin: KafkaAdminClient, unique_name: Callable[[str], str]
-) -> Callable[[], MemberId]:
-    """Register a new member on the broker: SCRAM user, its three topics, its ACLs."""
-
-    def make() -> MemberId:
-        member = member_id(unique_name("m"))
-        sasl_admin.alter_user_scram_credentials(
-            [UserScramCredentialUpsertion(member, ScramMechanism.SCRAM_SHA_256, PASSWORD)]
-        )
-        ensure_topics(sasl_admin, member_topics(member))
-        grant_member_acls(sasl_admin, member)
-        return member
-
-    return make
 
 
 def consume_one(options: dict[str, str], topic: str, group: str) -> bytes:
