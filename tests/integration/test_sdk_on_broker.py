@@ -197,4 +197,3 @@ def test_listener_pins_hub_keys_only(
                 listener.receive(timeout_s=1)
         assert raised.value.reason is Reason.UNKNOWN_KEY
         assert listener.receive(timeout_s=1) is None  # and it goes on
-

@@ -76,6 +76,7 @@ class Identifier:
 _MAX_RAW_LENGTH = 128
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {char: value for value, char in enumerate(_USCC_ALPHABET)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _RESIDENT_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _RESIDENT_CHECK = "10X98765432"
@@ -103,9 +104,9 @@ def _prepare(raw: str, field: str) -> str:
         raise InvalidIdentifier(field, f"longer than {_MAX_RAW_LENGTH} characters")
     # Every valid identifier is ASCII after NFKC; checking here also stops str.upper() from
     # turning look-alikes such as 'ı' (dotless i) into valid ASCII letters.
-    for position, char in enumerate(text, start=1):
-        if not char.isascii():
-            raise InvalidIdentifier(field, f"non-ASCII character at position {position}")
+    if not text.isascii():
+        position = next(i for i, char in enumerate(text, start=1) if not char.isascii())
+        raise InvalidIdentifier(field, f"non-ASCII character at position {position}")
     return text
 
 
@@ -114,13 +115,11 @@ def uscc_check_character(first17: str) -> str:
 
     `first17` must be 17 characters of the upper-case USCC alphabet.
     """
-    if len(first17) != 17 or any(char not in _USCC_ALPHABET for char in first17):
+    if len(first17) != 17 or not set(first17) <= _USCC_VALUE.keys():
         raise InvalidIdentifier(
             "uscc", f"check character needs 17 characters of {_USCC_ALPHABET!r}"
         )
-    total = sum(
-        _USCC_ALPHABET.index(char) * w for char, w in zip(first17, _USCC_WEIGHTS, strict=True)
-    )
+    total = sum(_USCC_VALUE[char] * w for char, w in zip(first17, _USCC_WEIGHTS, strict=True))
     return _USCC_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -130,7 +129,7 @@ def normalize_uscc(raw: str, field: str = "uscc") -> str:
     if len(code) != 18:
         raise InvalidIdentifier(field, f"GB 32100 code must be 18 characters, got {len(code)}")
     for position, char in enumerate(code, start=1):
-        if char not in _USCC_ALPHABET:
+        if char not in _USCC_VALUE:
             raise InvalidIdentifier(
                 field,
                 f"character {char!r} at position {position} is not in the GB 32100 alphabet"

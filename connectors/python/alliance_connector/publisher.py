@@ -24,7 +24,7 @@ from alliance_connector.tokens import TokenKey, is_token, protect
 from alliance_connector.topics import member_id, signals_topic
 from alliance_connector.validation import validate_signal
 
-__all__ = ["Delivery", "Publisher"]
+__all__ = ["Delivery", "Publisher", "outgoing_identifier", "prepare_signal"]
 
 
 class Delivery(NamedTuple):
@@ -52,7 +52,6 @@ class Publisher:
         self._signing_key = signing_key
         self._token_key = token_key
         self._timeout_s = delivery_timeout_s
-        self._schema = catalog().newest("CreditSignal")
         self._producer = KafkaProducer(
             acks="all",
             enable_idempotence=True,
@@ -62,27 +61,8 @@ class Publisher:
         )
 
     def prepare(self, signal: CreditSignal) -> tuple[bytes, bytes]:
-        """(partition key, signed envelope bytes) for `signal`, tokenised and validated.
-
-        The key is the subject's first identifier, so one subject's signals stay in order.
-        """
-        if signal.reporter != self.member:
-            raise InvalidField("reporter", f"must be this publisher's member {self.member!r}")
-        protected = dataclasses.replace(
-            signal, subject=tuple(self._outgoing(i) for i in signal.subject)
-        )
-        validate_signal(protected)
-        envelope = seal(
-            self._schema, protected.to_record(), self.member, self._signing_key, datetime.now(UTC)
-        )
-        first = protected.subject[0]
-        return f"{first.scheme}:{first.value}".encode(), envelope.to_bytes()
-
-    def _outgoing(self, identifier: Identifier) -> Identifier:
-        """Normalised, and tokenised when personal; a token given by the caller stays."""
-        if identifier.scheme in PERSONAL_SCHEMES and is_token(identifier.value):
-            return identifier
-        return protect(normalize(identifier.scheme, identifier.value), self._token_key)
+        """(partition key, signed envelope bytes) for `signal`: see `prepare_signal`."""
+        return prepare_signal(signal, self.member, self._signing_key, self._token_key)
 
     def report(self, signal: CreditSignal) -> Delivery:
         """Send one signal and wait until the broker confirms it."""
@@ -120,3 +100,29 @@ class Publisher:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def outgoing_identifier(identifier: Identifier, token_key: TokenKey) -> Identifier:
+    """Normalised, and tokenised when personal; a token the caller already made stays."""
+    if identifier.scheme in PERSONAL_SCHEMES and is_token(identifier.value):
+        return identifier
+    return protect(normalize(identifier.scheme, identifier.value), token_key)
+
+
+def prepare_signal(
+    signal: CreditSignal, member: str, signing_key: SigningKey, token_key: TokenKey
+) -> tuple[bytes, bytes]:
+    """(partition key, signed envelope bytes) for `signal`, tokenised and validated.
+
+    The key is the subject's first identifier, so one subject's signals stay in order.
+    """
+    if signal.reporter != member:
+        raise InvalidField("reporter", f"must be the publishing member {member!r}")
+    protected = dataclasses.replace(
+        signal, subject=tuple(outgoing_identifier(i, token_key) for i in signal.subject)
+    )
+    validate_signal(protected)
+    schema = catalog().newest("CreditSignal")
+    envelope = seal(schema, protected.to_record(), member, signing_key, datetime.now(UTC))
+    first = protected.subject[0]
+    return f"{first.scheme}:{first.value}".encode(), envelope.to_bytes()
