@@ -7,6 +7,7 @@ only for records already handed over or refused, so a crash redelivers at most t
 and the instruction id de-duplicates it.
 """
 
+import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -106,10 +107,10 @@ class InstructionListener:
         Raises InstructionRejected for a record that fails verification; call again to go on.
         """
         self._commit()  # what the caller got last time is done with
-        deadline = datetime.now(UTC).timestamp() + timeout_s
+        deadline = time.monotonic() + timeout_s
         while True:
             if not self._pending:
-                remaining_ms = int((deadline - datetime.now(UTC).timestamp()) * 1000)
+                remaining_ms = int((deadline - time.monotonic()) * 1000)
                 if remaining_ms <= 0:
                     return None
                 for records in self._consumer.poll(timeout_ms=remaining_ms).values():
