@@ -7,8 +7,8 @@
     │   ├── UnknownSchema          payload type or fingerprint not known        SCHEMA_UNKNOWN
     │   ├── UntrustedSigner        signer or key id not the expected one        UNKNOWN_KEY
     │   ├── SignatureRejected      signature does not verify over the bytes     BAD_SIGNATURE
-    │   ├── InvalidIdentifier      an identifier breaks its scheme's rule       INVALID_IDENTIFIER
-    │   └── InvalidField           another field breaks a rule                  INVALID_FIELD
+    │   └── InvalidField           a field breaks a rule                        INVALID_FIELD
+    │       └── InvalidIdentifier  an identifier breaks its scheme's rule       INVALID_IDENTIFIER
     ├── InvalidMemberId            a member id cannot name a member's topics
     ├── InstructionRejected        the listener refused a record (wraps the above, with origin)
     ├── KeyFileError               a key file cannot be read or written
@@ -84,19 +84,8 @@ class SignatureRejected(MessageRejected):
     reason = Reason.BAD_SIGNATURE
 
 
-class InvalidIdentifier(MessageRejected, ValueError):
-    """An identifier is malformed; `field` names the input and `rule` the rule it breaks."""
-
-    reason = Reason.INVALID_IDENTIFIER
-
-    def __init__(self, field: str, rule: str) -> None:
-        super().__init__(f"{field}: {rule}")
-        self.field = field
-        self.rule = rule
-
-
 class InvalidField(MessageRejected, ValueError):
-    """A field other than an identifier breaks a rule; names the field and the rule."""
+    """A field breaks a rule; `field` names the input and `rule` the rule it breaks."""
 
     reason = Reason.INVALID_FIELD
 
@@ -104,6 +93,12 @@ class InvalidField(MessageRejected, ValueError):
         super().__init__(f"{field}: {rule}")
         self.field = field
         self.rule = rule
+
+
+class InvalidIdentifier(InvalidField):
+    """An identifier breaks its scheme's rule (check character, format, token required)."""
+
+    reason = Reason.INVALID_IDENTIFIER
 
 
 class InvalidMemberId(ConnectorError, ValueError):
