@@ -16,6 +16,7 @@ from alliance_connector.errors import (
     MalformedMessage,
     Oversize,
     SignatureRejected,
+    SignerMismatch,
     UnknownSchema,
     UntrustedSigner,
 )
@@ -58,6 +59,22 @@ def test_garbage_is_a_decode_error(data: bytes) -> None:
     assert raised.value.reason is Reason.DECODE_ERROR
 
 
+def test_a_tombstone_is_a_decode_error() -> None:
+    with pytest.raises(MalformedMessage, match="no value"):
+        decode_envelope(None)
+
+
+def test_a_timestamp_beyond_datetime_is_a_decode_error_not_a_crash() -> None:
+    envelope = sealed()
+    codec_bytes = envelope.to_bytes()
+    # issued_at sits right before the 64-byte signature; 2**62 ms is far beyond year 9999.
+    far_future = bytes([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01])
+    original = 6  # zig-zag varint of 1793520000000-ish timestamps takes 6 bytes
+    forged = codec_bytes[: -64 - original] + far_future + codec_bytes[-64:]
+    with pytest.raises(MalformedMessage):
+        decode_envelope(forged)
+
+
 def test_trailing_bytes_are_refused() -> None:
     with pytest.raises(MalformedMessage, match="trailing"):
         decode_envelope(sealed().to_bytes() + b"\x00")
@@ -65,8 +82,9 @@ def test_trailing_bytes_are_refused() -> None:
 
 def test_wrong_signer_and_unpinned_key_are_refused_before_verifying() -> None:
     data = sealed().to_bytes()
-    with pytest.raises(UntrustedSigner):
+    with pytest.raises(SignerMismatch) as mismatch:
         open_verified(data, pinned, "shop-b")
+    assert mismatch.value.reason is Reason.SIGNER_TOPIC_MISMATCH
     with pytest.raises(UntrustedSigner) as raised:
         open_verified(data, lambda signer, key_id: None, "shop-a")
     assert raised.value.reason is Reason.UNKNOWN_KEY

@@ -99,10 +99,22 @@ def test_signal_rules_name_the_field() -> None:
         assert raised.value.field == field  # type: ignore[union-attr]
 
 
+def test_reporter_must_be_the_signer_when_the_signer_is_known() -> None:
+    validate_signal(SIGNAL, signer="shop-a")
+    with pytest.raises(InvalidField) as raised:
+        validate_signal(SIGNAL, signer="shop-b")
+    assert raised.value.field == "reporter"
+    validate_ack(ACK, signer="shop-a")
+    with pytest.raises(InvalidField, match="member"):
+        validate_ack(ACK, signer="shop-b")
+
+
 def test_unknown_symbols_from_a_newer_writer_are_typed_errors() -> None:
     record = SIGNAL.to_record() | {"category": "UNKNOWN"}
     with pytest.raises(InvalidField, match="category"):
         CreditSignal.from_record(record)
+    with pytest.raises(InvalidField, match="severity"):
+        CreditSignal.from_record(SIGNAL.to_record() | {"severity": "UNKNOWN"})
     record = SIGNAL.to_record()
     record["subject"] = [{"scheme": "UNKNOWN", "value": "x"}]
     with pytest.raises(InvalidIdentifier, match=r"subject\[0\]\.scheme"):

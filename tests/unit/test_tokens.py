@@ -15,6 +15,7 @@ from alliance_connector.tokens import (
     TOKEN_PREFIX_RE,
     TokenKey,
     is_token,
+    order_ref,
     protect,
     token_version,
     tokenize,
@@ -122,6 +123,8 @@ def test_token_version() -> None:
         "tk\u0663:" + "a" * 64,  # ARABIC-INDIC DIGIT THREE matches a Unicode \d
         "tk1:" + "a" * 64 + "\n",
         " tk1:" + "a" * 64,
+        "tk0:" + "a" * 64,  # versions start at 1
+        "tk01:" + "a" * 64,  # one spelling per version: no leading zeros
     ],
 )
 def test_non_tokens_are_recognised_and_not_quoted(value: str) -> None:
@@ -173,3 +176,13 @@ def test_property_spellings_agree_and_numbers_do_not_collide(national: str) -> N
     assert token_version(token.value) == 1
     neighbour = national[:-1] + str((int(national[-1]) + 1) % 10)
     assert tokenize(Identifier(IdentifierScheme.MOBILE, neighbour), KEY) != token
+
+
+def test_order_refs_are_platform_scoped_tokens_labelled_order() -> None:
+    expected = hmac.new(SECRET, b"ORDER\x1fshop-a:order:2026110100042", hashlib.sha256)
+    assert order_ref("shop-a", "2026110100042", KEY) == f"tk1:{expected.hexdigest()}"
+    assert order_ref("SHOP-A", " 2026110100042", KEY) == order_ref("shop-a", "2026110100042", KEY)
+    assert order_ref("shop-b", "2026110100042", KEY) != order_ref("shop-a", "2026110100042", KEY)
+    with pytest.raises(InvalidIdentifier) as raised:
+        order_ref("shop-a", "has space", KEY)
+    assert raised.value.field == "order_ref"

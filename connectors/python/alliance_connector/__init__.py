@@ -31,6 +31,7 @@ from alliance_connector.errors import (
     MessageRejected,
     Oversize,
     SignatureRejected,
+    SignerMismatch,
     UnknownSchema,
     UntrustedSigner,
 )
@@ -59,7 +60,7 @@ from alliance_connector.publisher import Delivery, Publisher
 from alliance_connector.reasons import Reason
 from alliance_connector.schemas import PayloadSchema, SchemaCatalog, catalog
 from alliance_connector.signing import SigningKey, VerifyKey, key_id_for, pae
-from alliance_connector.tokens import TokenKey, is_token, protect, tokenize
+from alliance_connector.tokens import TokenKey, is_token, order_ref, protect, tokenize
 from alliance_connector.topics import (
     HUB_SIGNER,
     LISTS_TOPIC,
@@ -112,6 +113,7 @@ __all__ = [
     "SignalCategory",
     "SignatureRejected",
     "SignedEnvelope",
+    "SignerMismatch",
     "SigningKey",
     "TokenKey",
     "UnknownSchema",
@@ -127,6 +129,7 @@ __all__ = [
     "member_id",
     "normalize",
     "open_verified",
+    "order_ref",
     "pae",
     "protect",
     "seal",

@@ -14,8 +14,16 @@ from alliance_connector.errors import MalformedMessage
 __all__ = ["AvroCodec"]
 
 # What fastavro raises on bytes that do not fit the schema (truncated, wrong types, bad
-# union index, invalid UTF-8...).
-_DECODE_FAILURES = (EOFError, IndexError, ValueError, TypeError, KeyError, UnicodeDecodeError)
+# union index, invalid UTF-8, a timestamp beyond datetime's range...).
+_DECODE_FAILURES = (
+    EOFError,
+    IndexError,
+    ValueError,
+    TypeError,
+    KeyError,
+    UnicodeDecodeError,
+    OverflowError,
+)
 
 
 class AvroCodec:

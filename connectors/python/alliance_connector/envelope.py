@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from alliance_connector.codec import AvroCodec
-from alliance_connector.errors import MalformedMessage, Oversize, UntrustedSigner
+from alliance_connector.errors import MalformedMessage, Oversize, SignerMismatch, UntrustedSigner
 from alliance_connector.schemas import PayloadSchema, SchemaCatalog, catalog, envelope_schema
 from alliance_connector.signing import SigningKey, VerifyKey
 
@@ -91,8 +91,10 @@ def seal(
     )
 
 
-def decode_envelope(data: bytes, max_bytes: int = MAX_ENVELOPE_BYTES) -> SignedEnvelope:
+def decode_envelope(data: bytes | None, max_bytes: int = MAX_ENVELOPE_BYTES) -> SignedEnvelope:
     """Check the size cap, then decode the envelope frame. The payload stays undecoded."""
+    if data is None:  # a Kafka tombstone: a record with no value
+        raise MalformedMessage("the record has no value")
     if len(data) > max_bytes:
         raise Oversize(f"{len(data)} bytes exceed the cap of {max_bytes}")
     fields = _envelope_codec().decode(data)
@@ -130,7 +132,7 @@ class OpenedMessage:
 
 
 def open_verified(
-    data: bytes,
+    data: bytes | None,
     find_key: Callable[[str, str], VerifyKey | None],
     expected_signer: str,
     max_bytes: int = MAX_ENVELOPE_BYTES,
@@ -142,7 +144,7 @@ def open_verified(
     """
     envelope = decode_envelope(data, max_bytes)
     if envelope.signer != expected_signer:
-        raise UntrustedSigner(f"signed by {envelope.signer!r}, expected {expected_signer!r}")
+        raise SignerMismatch(f"signed by {envelope.signer!r}, expected {expected_signer!r}")
     key = find_key(envelope.signer, envelope.key_id)
     if key is None:
         raise UntrustedSigner(f"key {envelope.key_id!r} is not pinned for {envelope.signer!r}")

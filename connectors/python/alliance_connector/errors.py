@@ -1,18 +1,19 @@
 """The connector's errors: one root, each error carrying the data that explains it.
 
     ConnectorError
-    ├── MessageRejected            a message must not be trusted or used; `reason` is its code
-    │   ├── Oversize               too many bytes, refused before decoding      OVERSIZE
-    │   ├── MalformedMessage       envelope or payload bytes do not decode      DECODE_ERROR
-    │   ├── UnknownSchema          payload type or fingerprint not known        SCHEMA_UNKNOWN
-    │   ├── UntrustedSigner        signer or key id not the expected one        UNKNOWN_KEY
-    │   ├── SignatureRejected      signature does not verify over the bytes     BAD_SIGNATURE
-    │   └── InvalidField           a field breaks a rule                        INVALID_FIELD
-    │       └── InvalidIdentifier  an identifier breaks its scheme's rule       INVALID_IDENTIFIER
-    ├── InvalidMemberId            a member id cannot name a member's topics
-    ├── InstructionRejected        the listener refused a record (wraps the above, with origin)
-    ├── KeyFileError               a key file cannot be read or written
-    └── DeliveryFailed             the broker did not confirm a produce
+    ├── MessageRejected           must not be trusted or used; `reason` is its wire code
+    │   ├── Oversize              OVERSIZE: too many bytes, refused before decoding
+    │   ├── MalformedMessage      DECODE_ERROR: envelope or payload bytes do not decode
+    │   ├── UnknownSchema         SCHEMA_UNKNOWN: payload type or fingerprint not known
+    │   ├── SignerMismatch        SIGNER_TOPIC_MISMATCH: signer does not own the topic
+    │   ├── UntrustedSigner       UNKNOWN_KEY: key id not pinned for the signer
+    │   ├── SignatureRejected     BAD_SIGNATURE: does not verify over the exact bytes
+    │   └── InvalidField          INVALID_FIELD: a field breaks a rule
+    │       └── InvalidIdentifier INVALID_IDENTIFIER: an identifier breaks its scheme's rule
+    ├── InvalidMemberId           a member id cannot name a member's topics
+    ├── InstructionRejected       the listener refused a record (wraps the above, with origin)
+    ├── KeyFileError              a key file cannot be read or written
+    └── DeliveryFailed            the broker did not confirm a produce
 
 Third-party exceptions (cryptography's InvalidSignature, fastavro's decode errors, KafkaError)
 are translated into these where the library is called, with `raise ... from exc`.
@@ -35,6 +36,7 @@ __all__ = [
     "MessageRejected",
     "Oversize",
     "SignatureRejected",
+    "SignerMismatch",
     "UnknownSchema",
     "UntrustedSigner",
 ]
@@ -72,8 +74,14 @@ class UnknownSchema(MessageRejected):
     reason = Reason.SCHEMA_UNKNOWN
 
 
+class SignerMismatch(MessageRejected):
+    """A signer other than the one the topic belongs to (or, on instructions, the hub)."""
+
+    reason = Reason.SIGNER_TOPIC_MISMATCH
+
+
 class UntrustedSigner(MessageRejected):
-    """A signer other than the expected one, or a key id not pinned for it."""
+    """A key id that is not pinned for the signer."""
 
     reason = Reason.UNKNOWN_KEY
 

@@ -28,6 +28,7 @@ __all__ = [
     "normalize",
     "normalize_account",
     "normalize_mobile",
+    "normalize_order",
     "normalize_resident_id",
     "normalize_store",
     "normalize_uscc",
@@ -54,7 +55,7 @@ PERSONAL_SCHEMES: frozenset[IdentifierScheme] = frozenset(
 
 # Kept here rather than imported from tokens (which imports this module) so that the repr
 # below can tell a token, which may be shown, from a raw personal value, which may not.
-_TOKEN_VALUE = re.compile(r"tk(\d+):[0-9a-f]{64}", re.ASCII)
+_TOKEN_VALUE = re.compile(r"tk([1-9]\d*):[0-9a-f]{64}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -236,6 +237,11 @@ def normalize_store(raw: str, field: str = "store") -> str:
 def normalize_account(raw: str, field: str = "account") -> str:
     """Return a personal account as "platform:account:id"; errors never quote the input."""
     return _platform_scoped(raw, field, "account")
+
+
+def normalize_order(raw: str, field: str = "order") -> str:
+    """Return an order as "platform:order:id"; orders travel only as tokens (`order_ref`)."""
+    return _platform_scoped(raw, field, "order")
 
 
 def normalize_waybill(raw: str, field: str = "waybill") -> str:

@@ -2,9 +2,13 @@
 
 A record that fails any check (size, envelope, signer, pinned key, signature, schema, target)
 never reaches the caller: `receive` raises InstructionRejected naming the record, and the next
-call continues after it, so one forged message cannot block the topic. Offsets are committed
-only for records already handed over or refused, so a crash redelivers at most the last one,
-and the instruction id de-duplicates it.
+call continues after it, so one forged message cannot block the topic.
+
+Delivery is at least once. An instruction's offset is committed when the caller comes back
+for the next one (or closes the listener without an error), so an instruction whose handling
+crashed is delivered again. Replays are dropped by instruction id, remembered in memory for
+this process only: a member that must never execute twice across restarts keeps the ids it
+executed in its own store (executing an instruction again should be harmless anyway).
 """
 
 import time
@@ -145,10 +149,11 @@ class InstructionListener:
         except KafkaError as exc:
             raise DeliveryFailed(topic, type(exc).__name__) from exc
 
-    def close(self) -> None:
-        """Commit what was handled and close both clients."""
+    def close(self, commit: bool = True) -> None:
+        """Commit what was handled (unless `commit` is false) and close both clients."""
         try:
-            self._commit()
+            if commit:
+                self._commit()
         finally:
             self._consumer.close()
             self._producer.close(timeout=self._timeout_s)
@@ -162,4 +167,5 @@ class InstructionListener:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        # Leaving on an error: the instruction being handled was not done, so it is redelivered.
+        self.close(commit=error is None)

@@ -14,7 +14,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from alliance_connector.envelope import seal
-from alliance_connector.errors import DeliveryFailed, InvalidField
+from alliance_connector.errors import DeliveryFailed
 from alliance_connector.identifiers import PERSONAL_SCHEMES, Identifier, normalize
 from alliance_connector.kafka_options import BrokerConnection
 from alliance_connector.messages import CreditSignal
@@ -116,12 +116,10 @@ def prepare_signal(
 
     The key is the subject's first identifier, so one subject's signals stay in order.
     """
-    if signal.reporter != member:
-        raise InvalidField("reporter", f"must be the publishing member {member!r}")
     protected = dataclasses.replace(
         signal, subject=tuple(outgoing_identifier(i, token_key) for i in signal.subject)
     )
-    validate_signal(protected)
+    validate_signal(protected, signer=member)
     schema = catalog().newest("CreditSignal")
     envelope = seal(schema, protected.to_record(), member, signing_key, datetime.now(UTC))
     first = protected.subject[0]

@@ -24,19 +24,22 @@ from alliance_connector.identifiers import (
     PERSONAL_SCHEMES,
     Identifier,
     normalize,
+    normalize_order,
 )
 
 __all__ = [
     "TOKEN_PREFIX_RE",
     "TokenKey",
     "is_token",
+    "order_ref",
     "protect",
     "token_version",
     "tokenize",
 ]
 
 # re.ASCII: without it \d would also accept other scripts' digits, e.g. "tk٣:…".
-TOKEN_PREFIX_RE: re.Pattern[str] = re.compile(r"tk(\d+):[0-9a-f]{64}", re.ASCII)
+# The version has no leading zeros and starts at 1, as TokenKey requires: one spelling per token.
+TOKEN_PREFIX_RE: re.Pattern[str] = re.compile(r"tk([1-9]\d*):[0-9a-f]{64}", re.ASCII)
 
 # A 256-bit secret matches the strength of SHA-256; shorter keys would be the weak link.
 _MIN_SECRET_BYTES = 32
@@ -89,9 +92,21 @@ def tokenize(identifier: Identifier, key: TokenKey) -> Identifier:
             f"{identifier.scheme} is public and travels in clear; only {personal} are tokenised",
         )
     canonical = normalize(identifier.scheme, identifier.value)
-    message = f"{canonical.scheme}{_UNIT_SEPARATOR}{canonical.value}".encode()
-    digest = hmac.new(key.secret, message, hashlib.sha256).hexdigest()
-    return Identifier(canonical.scheme, f"tk{key.version}:{digest}")
+    return Identifier(canonical.scheme, _token(str(canonical.scheme), canonical.value, key))
+
+
+def _token(label: str, value: str, key: TokenKey) -> str:
+    message = f"{label}{_UNIT_SEPARATOR}{value}".encode()
+    return f"tk{key.version}:{hmac.new(key.secret, message, hashlib.sha256).hexdigest()}"
+
+
+def order_ref(platform: str, order_id: str, key: TokenKey) -> str:
+    """The token for an order number, as `evidence.order_refs` carries it.
+
+    Orders are platform-scoped like stores ("platform:order:id"), and an order number leads to
+    a person, so it travels only as a token, labelled ORDER inside the MAC.
+    """
+    return _token("ORDER", normalize_order(f"{platform}:order:{order_id}", "order_ref"), key)
 
 
 def is_token(value: str) -> bool:

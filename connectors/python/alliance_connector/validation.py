@@ -58,9 +58,15 @@ def _check_note(note: str | None, field: str) -> None:
         raise InvalidField(field, f"at most {MAX_NOTE_CHARS} characters")
 
 
-def validate_signal(signal: CreditSignal) -> None:
-    """Raise InvalidIdentifier or InvalidField for the first rule the signal breaks."""
+def validate_signal(signal: CreditSignal, signer: str | None = None) -> None:
+    """Raise InvalidIdentifier or InvalidField for the first rule the signal breaks.
+
+    With `signer` (the envelope's), the reporter must be that signer: a member reports only
+    in its own name.
+    """
     _check_member(signal.reporter, "reporter")
+    if signer is not None and signal.reporter != signer:
+        raise InvalidField("reporter", f"must be the signer {signer!r}")
     window = signal.observed_window
     if window.end < window.start:
         raise InvalidField("observed_window", "end is before start")
@@ -78,9 +84,12 @@ def validate_signal(signal: CreditSignal) -> None:
     _check_note(evidence.note, "evidence.note")
 
 
-def validate_ack(ack: InstructionAck) -> None:
-    """Raise InvalidField for an acknowledgement that breaks a rule."""
+def validate_ack(ack: InstructionAck, signer: str | None = None) -> None:
+    """Raise InvalidField for an acknowledgement that breaks a rule; with `signer`, the
+    acknowledging member must be that signer."""
     _check_member(ack.member, "member")
+    if signer is not None and ack.member != signer:
+        raise InvalidField("member", f"must be the signer {signer!r}")
     if not ack.instruction_id:
         raise InvalidField("instruction_id", "must not be empty")
     _check_note(ack.note, "note")
