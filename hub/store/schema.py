@@ -46,3 +46,137 @@ member_keys = sa.Table(
     sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
 )
+
+# Signal categories a member may report (notice §3 categories and PRESENCE).
+member_categories = sa.Table(
+    "member_categories",
+    metadata,
+    sa.Column("member_id", sa.String(63), sa.ForeignKey("members.member_id"), primary_key=True),
+    sa.Column("category", sa.String(32), primary_key=True),
+)
+
+# The tamper-evident record of everything the hub did, hash-chained in seq order. A row that
+# came from a Kafka record names it, and the unique source makes reprocessing a no-op: a record
+# redelivered after a crash finds its row and is skipped, so effects happen exactly once.
+ledger = sa.Table(
+    "ledger",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("actor", sa.String(63), nullable=False),
+    sa.Column("ref", sa.String(128), nullable=True),
+    sa.Column("reason", sa.String(32), nullable=True),
+    sa.Column("source_topic", sa.String(249), nullable=True),
+    sa.Column("source_partition", sa.Integer, nullable=True),
+    sa.Column("source_offset", sa.BigInteger, nullable=True),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("row_hash", sa.String(64), nullable=False),
+    sa.UniqueConstraint("source_topic", "source_partition", "source_offset"),
+)
+
+# One row: the chain's tip. Appenders lock it, which serialises appends across workers, and
+# verification compares it with the last row, which exposes a truncated tail.
+ledger_head = sa.Table(
+    "ledger_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("row_hash", sa.String(64), nullable=False),
+)
+
+# Replay protection: a (reporter, signal id) pair is accepted once, ever.
+accepted_signals = sa.Table(
+    "accepted_signals",
+    metadata,
+    sa.Column("reporter", sa.String(63), primary_key=True),
+    sa.Column("signal_id", sa.String(36), primary_key=True),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("cluster_id", sa.String(36), nullable=False),
+    sa.Column("ledger_seq", sa.BigInteger, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Identity linking: identifiers seen together belong to one subject cluster.
+subject_identifiers = sa.Table(
+    "subject_identifiers",
+    metadata,
+    sa.Column("scheme", sa.String(16), primary_key=True),
+    sa.Column("value", sa.String(128), primary_key=True),
+    sa.Column("cluster_id", sa.String(36), nullable=False, index=True),
+)
+
+# Where a subject is active: member M reported PRESENCE (or any signal) naming this identifier.
+presences = sa.Table(
+    "presences",
+    metadata,
+    sa.Column("member_id", sa.String(63), sa.ForeignKey("members.member_id"), primary_key=True),
+    sa.Column("scheme", sa.String(16), primary_key=True),
+    sa.Column("value", sa.String(128), primary_key=True),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Sanction-list entries (the lists issue adds their lifecycle).
+list_entries = sa.Table(
+    "list_entries",
+    metadata,
+    sa.Column("entry_id", sa.String(64), primary_key=True),
+    sa.Column("list_type", sa.String(16), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("listed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+list_entry_identifiers = sa.Table(
+    "list_entry_identifiers",
+    metadata,
+    sa.Column("entry_id", sa.String(64), sa.ForeignKey("list_entries.entry_id"), primary_key=True),
+    sa.Column("scheme", sa.String(16), primary_key=True),
+    sa.Column("value", sa.String(128), primary_key=True),
+    sa.Index("ix_list_entry_identifiers_scheme_value", "scheme", "value"),
+)
+
+# Instructions are also the outbox: sent_at stays null until the relay has produced them.
+instructions = sa.Table(
+    "instructions",
+    metadata,
+    sa.Column("instruction_id", sa.String(64), primary_key=True),
+    sa.Column(
+        "target_member", sa.String(63), sa.ForeignKey("members.member_id"), nullable=False
+    ),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),  # JSON list of {scheme, value}
+    sa.Column("entry_id", sa.String(64), nullable=False),
+    sa.Column("list_type", sa.String(16), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("legal_basis", sa.String(200), nullable=False),
+    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("review_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("supersedes", sa.String(64), nullable=True),
+    sa.Column("trigger_ref", sa.String(128), nullable=True),  # the signal that caused it
+    sa.Column("trigger_at", sa.DateTime(timezone=True), nullable=True),  # its record time
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("ack_status", sa.String(16), nullable=True),
+    sa.Column("acked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("ack_note", sa.Text, nullable=True),
+    sa.Index("ix_instructions_unsent", "sent_at"),
+    sa.Index("ix_instructions_target_member", "target_member"),
+)
+
+# Rejected records, also an outbox: sent_at stays null until published on alliance.rejected.
+rejects = sa.Table(
+    "rejects",
+    metadata,
+    sa.Column("reject_id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("topic", sa.String(249), nullable=False),
+    sa.Column("partition", sa.Integer, nullable=False),
+    sa.Column("offset", sa.BigInteger, nullable=False),
+    sa.Column("member_id", sa.String(63), nullable=True),  # the topic's owner, if any
+    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("original", sa.LargeBinary, nullable=False),
+    sa.Column("rejected_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_rejects_unsent", "sent_at"),
+)
