@@ -1,21 +1,20 @@
 """The `alliance-hub` command: thin edges that build the settings and delegate."""
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from kafka.admin import KafkaAdminClient
-from kafka.errors import KafkaError
 from rich.console import Console
 
 from alliance_connector.errors import ConnectorError
 from alliance_connector.signing import SigningKey
 from hub.config import Settings
-from hub.errors import BrokerError, HubError
-from hub.kafka.connection import client_options
-from hub.kafka.local_broker import start_local_broker
-from hub.kafka.topics import ensure_topics, hub_topics
-from hub.store.engine import open_engine
+from hub.errors import HubError
+from hub.kafka.topics import hub_topics
+from hub.ledger.verify import verify
+from hub.service import prepare_broker, resolve_bootstrap, run_worker
+from hub.store.engine import check_reachable, open_engine
 from hub.store.migrate import upgrade
 
 app = typer.Typer(help="Alliance Hub: credit signals in, sanction instructions out.")
@@ -23,15 +22,9 @@ db_app = typer.Typer(help="The hub's database.")
 app.add_typer(db_app, name="db")
 keys_app = typer.Typer(help="Ed25519 signing keys for members and the hub.")
 app.add_typer(keys_app, name="keys")
+ledger_app = typer.Typer(help="The hash-chained ledger.")
+app.add_typer(ledger_app, name="ledger")
 console = Console(stderr=True)
-
-
-def resolve_bootstrap(settings: Settings) -> str:
-    """The configured broker, or the local one started on demand."""
-    if settings.kafka_bootstrap:
-        return settings.kafka_bootstrap
-    console.print("No HUB_KAFKA_BOOTSTRAP set: starting the local broker (deploy/kafka/broker)…")
-    return start_local_broker(settings.local_broker_script)
 
 
 @db_app.command("upgrade")
@@ -40,6 +33,36 @@ def db_upgrade() -> None:
     settings = Settings()
     revision = upgrade(open_engine(settings.database_url))
     console.print(f"database at revision {revision}")
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Recompute the ledger's hash chain; exit 1 and name each problem if it was tampered with."""
+    settings = Settings()
+    engine = open_engine(settings.database_url)
+    try:
+        check_reachable(engine)  # an unreachable store is an error (one line), not a verdict
+        with engine.connect() as connection, connection.begin():
+            report = verify(connection)
+    finally:
+        engine.dispose()
+    if report.ok:
+        print(f"ledger OK: {report.rows} rows, head seq {report.head_seq}")
+        return
+    for problem in report.problems:
+        print(f"seq {problem.seq}: {problem.kind}: {problem.detail}")
+    if report.problem_count > len(report.problems):
+        print(f"... and {report.problem_count - len(report.problems)} more problems")
+    raise typer.Exit(1)
+
+
+@app.command()
+def worker() -> None:
+    """Run a hub worker: verify signals and acks, write effects, publish instructions."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    run_worker(Settings())
 
 
 @keys_app.command("generate")
@@ -66,13 +89,7 @@ def demo(
     settings = Settings()
     bootstrap = resolve_bootstrap(settings)
     revision = upgrade(open_engine(settings.database_url))
-    admin = KafkaAdminClient(**client_options(settings, bootstrap))
-    try:
-        ensure_topics(admin, hub_topics())
-    except KafkaError as exc:
-        raise BrokerError(f"could not create the hub's topics on {bootstrap}: {exc}") from exc
-    finally:
-        admin.close()
+    prepare_broker(settings, bootstrap)
     console.print(f"store: {settings.database_url} (revision {revision})")
     console.print(f"topics: {', '.join(spec.name for spec in hub_topics())}")
     console.print("the worker, simulators and dashboard arrive with the next issues")

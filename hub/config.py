@@ -28,3 +28,11 @@ class Settings(BaseSettings):
 
     # The system of record. SQLite is the embedded default; PostgreSQL in production.
     database_url: str = "sqlite:///alliance-hub.sqlite3"
+
+    # The hub's Ed25519 key (PEM, from `alliance-hub keys generate`): it signs instructions and
+    # rejects, and members pin its public half.
+    hub_key_path: Path = Path("hub-signing-key.pem")
+
+    # Worker: how far a signal's issued_at may be from its Kafka record time.
+    max_clock_skew_s: float = 300.0
+    worker_group: str = "alliance-hub.worker"

@@ -142,9 +142,7 @@ instructions = sa.Table(
     "instructions",
     metadata,
     sa.Column("instruction_id", sa.String(64), primary_key=True),
-    sa.Column(
-        "target_member", sa.String(63), sa.ForeignKey("members.member_id"), nullable=False
-    ),
+    sa.Column("target_member", sa.String(63), sa.ForeignKey("members.member_id"), nullable=False),
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("subject", sa.Text, nullable=False),  # JSON list of {scheme, value}
     sa.Column("entry_id", sa.String(64), nullable=False),

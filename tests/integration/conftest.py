@@ -110,14 +110,9 @@ def postgres_url(containers: ExitStack) -> str:
 
 
 @pytest.fixture
-def fresh_database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, unique_name: Callable[[str], str]
-) -> Iterator[str]:
-    """An empty database of the kind the test is parametrized with ("sqlite" or "postgresql")."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
-        return
-    server = sa.make_url(request.getfixturevalue("postgres_url"))
+def fresh_postgres_url(postgres_url: str, unique_name: Callable[[str], str]) -> Iterator[str]:
+    """An empty PostgreSQL database of the test's own, dropped afterwards."""
+    server = sa.make_url(postgres_url)
     name = unique_name("hubtest").replace("-", "_")
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -128,6 +123,14 @@ def fresh_database_url(
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of the kind the test is parametrized with ("sqlite" or "postgresql")."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    return str(request.getfixturevalue("fresh_postgres_url"))
 
 
 MEMBER_PASSWORD = "member-secret"

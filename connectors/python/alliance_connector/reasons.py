@@ -21,3 +21,5 @@ class Reason(StrEnum):
     CATEGORY_NOT_ALLOWED = "CATEGORY_NOT_ALLOWED"  # member may not report this category
     INVALID_IDENTIFIER = "INVALID_IDENTIFIER"  # an identifier breaks its scheme's rule
     INVALID_FIELD = "INVALID_FIELD"  # another field breaks a rule (window order, reporter...)
+    UNKNOWN_INSTRUCTION = "UNKNOWN_INSTRUCTION"  # an ack names no instruction the hub issued
+    WRONG_MEMBER = "WRONG_MEMBER"  # an ack for an instruction addressed to another member

@@ -1,0 +1,156 @@
+"""The ledger's hash chain: each row commits to every one of its columns and to the row before it.
+
+Why a chain rather than per-row hashes: a row's hash alone shows an edit, but whoever can edit a
+row can also recompute its hash. Chaining makes that forgery surface at the next row, whose
+`prev_hash` still names the old hash; deleting, inserting or reordering rows breaks the seq run
+or a link; cutting the tail disagrees with `ledger_head`. `hub.ledger.verify` checks all of it.
+
+What a chain cannot show on its own: an attacker with write access who rewrites the whole tail
+from some row onwards *and* the head produces a valid chain. Tampering is therefore evident only
+against a head hash held outside the database, which is why the head is to be published and
+anchored externally (the monthly report carries it, members keep copies): a rewritten tail no
+longer ends in the head somebody else already holds.
+
+The hashed text is plain canonical JSON (sorted keys, no spaces, UTF-8), so an auditor can
+re-verify an export in a few lines of any language without this code.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from hub.errors import StoreError
+from hub.store.schema import ledger, ledger_head
+
+GENESIS_HASH: str = "0" * 64
+HEAD_ID = 1  # ledger_head holds exactly this one row (inserted by migration 0002)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One thing the hub did, as handed to `append`; seq, time and hashes are assigned there.
+
+    `body` is JSON-serialisable and never holds personal data: the ledger is kept for years and
+    shown to auditors, so it names signals and instructions by id, not people.
+    """
+
+    kind: str  # e.g. "SIGNAL_ACCEPTED", "SIGNAL_REJECTED", "INSTRUCTION_ISSUED", "ACK_APPLIED"
+    actor: str  # member id, "hub" or an operator name
+    body: Mapping[str, Any]
+    ref: str | None = None  # signal id / instruction id / entry id
+    reason: str | None = None  # reject reason code
+    source: tuple[str, int, int] | None = None  # (topic, partition, offset) of the Kafka record
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON text for `value`: sorted keys, no whitespace, non-ASCII kept as is.
+
+    Datetimes must already be ISO strings: a TypeError here beats a hash that depends on how
+    some default encoder happened to format them. NaN and infinities are refused (ValueError)
+    because they are not JSON, and another verifier could not reproduce them.
+    """
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def _normalise_time(moment: datetime) -> datetime:
+    # PostgreSQL returns an aware datetime in the session's zone, SQLite a naive one in whatever
+    # was stored (UTC, as written here); both keep microseconds, but other tools and exports
+    # often do not. Hashing and storing UTC at millisecond precision makes them all agree.
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _iso_millis(moment: datetime) -> str:
+    text = _normalise_time(moment).isoformat(timespec="milliseconds")
+    return text.removesuffix("+00:00") + "Z"
+
+
+def row_hash(prev_hash: str, seq: int, recorded_at: datetime, entry: LedgerEntry) -> str:
+    """The SHA-256 hex digest that chains row `seq` onto `prev_hash`.
+
+    It covers, as canonical JSON, the list [prev_hash, seq, recorded_at, kind, actor, ref,
+    reason, source topic, partition, offset, body], with recorded_at as ISO-8601 UTC with
+    milliseconds ("2026-11-28T11:14:47.189Z"). A naive `recorded_at` is taken as UTC, which is
+    how SQLite hands back what `append` stored.
+    """
+    topic, partition, offset = entry.source if entry.source is not None else (None, None, None)
+    fields = [
+        prev_hash,
+        seq,
+        _iso_millis(recorded_at),
+        entry.kind,
+        entry.actor,
+        entry.ref,
+        entry.reason,
+        topic,
+        partition,
+        offset,
+        dict(entry.body),
+    ]
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+
+
+def append(
+    connection: sa.Connection, entries: Sequence[LedgerEntry], recorded_at: datetime
+) -> list[int]:
+    """Append `entries` in order, all at `recorded_at`, and return the seqs they were given.
+
+    Runs inside the caller's transaction and never commits, so the rows become visible together
+    with whatever else the caller writes (or not at all). The head row stays locked until that
+    transaction ends: keep it short. A duplicate Kafka source raises the driver's IntegrityError
+    unchanged; callers use it to skip a redelivered record.
+    """
+    if not entries:
+        return []
+    if recorded_at.tzinfo is None:
+        # A naive time is ambiguous on the way in; on the way out it can only mean UTC.
+        raise ValueError("recorded_at must be timezone-aware")
+    moment = _normalise_time(recorded_at)
+    head_row = ledger_head.c.id == HEAD_ID
+    if connection.dialect.name == "sqlite":
+        # SQLite has no row locks and pysqlite opens the transaction only at the first write,
+        # so two appenders could both read the same head and collide on seq. A no-op write first
+        # takes SQLite's one writer lock (waiting up to the busy timeout) before the head is read.
+        connection.execute(ledger_head.update().where(head_row).values(seq=ledger_head.c.seq))
+    # On PostgreSQL this row lock is what serialises appenders across worker processes: the
+    # second one waits here and then reads the head the first one committed.
+    head = connection.execute(
+        sa.select(ledger_head.c.seq, ledger_head.c.row_hash).where(head_row).with_for_update()
+    ).one_or_none()
+    if head is None:
+        raise StoreError("ledger_head has no row: migrate the database (alliance-hub db upgrade)")
+    seq, prev_hash = head
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        seq += 1
+        digest = row_hash(prev_hash, seq, moment, entry)
+        topic, partition, offset = entry.source or (None, None, None)
+        rows.append(
+            {
+                "seq": seq,
+                "recorded_at": moment,  # exactly the value hashed, so it reads back the same
+                "kind": entry.kind,
+                "actor": entry.actor,
+                "ref": entry.ref,
+                "reason": entry.reason,
+                "source_topic": topic,
+                "source_partition": partition,
+                "source_offset": offset,
+                "body": canonical_json(dict(entry.body)),
+                "prev_hash": prev_hash,
+                "row_hash": digest,
+            }
+        )
+        prev_hash = digest
+    connection.execute(ledger.insert(), rows)
+    connection.execute(ledger_head.update().where(head_row).values(seq=seq, row_hash=prev_hash))
+    return [row["seq"] for row in rows]

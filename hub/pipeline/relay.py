@@ -1,0 +1,145 @@
+"""The outbox relay: sign and produce what the store says is still unsent, then mark it sent.
+
+Instructions and rejects are written to the database first (in the batch's transaction) and
+published after, so a crash between the two loses nothing: the rows stay unsent and the next
+flush, on this worker or another, sends them. A row may thus be published twice; instruction
+ids are deterministic and members de-duplicate, and rejects name their origin record.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from alliance_connector.envelope import seal
+from alliance_connector.identifiers import Identifier, IdentifierScheme
+from alliance_connector.messages import (
+    Cause,
+    ListType,
+    SanctionAction,
+    SanctionInstruction,
+    SignalCategory,
+)
+from alliance_connector.schemas import PayloadSchema, catalog
+from alliance_connector.signing import SigningKey
+from alliance_connector.topics import HUB_SIGNER, REJECTED_TOPIC, instructions_topic, member_id
+from hub.errors import BrokerError
+from hub.store.schema import instructions, rejects
+from hub.store.timestamps import as_utc
+
+__all__ = ["OutboxRelay", "RelayResult"]
+
+
+@dataclass
+class RelayResult:
+    instructions: int = 0
+    rejects: int = 0
+    # Seconds from the triggering signal's record time to this instruction's delivery.
+    latencies: list[float] = field(default_factory=list)
+
+
+def _instruction(row: sa.Row[tuple[object, ...]]) -> SanctionInstruction:
+    m = row._mapping
+    return SanctionInstruction(
+        instruction_id=m["instruction_id"],
+        target_member=m["target_member"],
+        subject=tuple(
+            Identifier(IdentifierScheme(i["scheme"]), i["value"]) for i in json.loads(m["subject"])
+        ),
+        action=SanctionAction(m["action"]),
+        cause=Cause(m["entry_id"], ListType(m["list_type"]), SignalCategory(m["category"])),
+        legal_basis=m["legal_basis"],
+        issued_at=as_utc(m["issued_at"]),
+        review_at=as_utc(m["review_at"]) if m["review_at"] else None,
+        supersedes=m["supersedes"],
+    )
+
+
+class OutboxRelay:
+    """Publishes unsent instructions and rejects, signed with the hub's key."""
+
+    def __init__(self, producer: KafkaProducer, hub_key: SigningKey, batch: int = 2000) -> None:
+        self._producer = producer
+        self._key = hub_key
+        self._batch = batch
+        self._instruction_schema = catalog().newest("SanctionInstruction")
+        self._reject_schema = catalog().newest("RejectedMessage")
+
+    def _sealed(self, schema: PayloadSchema, record: dict[str, object]) -> bytes:
+        return seal(schema, record, HUB_SIGNER, self._key).to_bytes()
+
+    def flush(self, engine: sa.Engine, now: datetime) -> RelayResult:
+        """Send one round of unsent rows; raises BrokerError if the broker did not confirm."""
+        result = RelayResult()
+        with engine.begin() as connection:
+            pending = connection.execute(
+                sa.select(instructions)
+                .where(instructions.c.sent_at.is_(None))
+                .order_by(instructions.c.issued_at, instructions.c.instruction_id)
+                .limit(self._batch)
+                .with_for_update(skip_locked=True)
+            ).all()
+            refused = connection.execute(
+                sa.select(rejects)
+                .where(rejects.c.sent_at.is_(None))
+                .order_by(rejects.c.reject_id)
+                .limit(self._batch)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not pending and not refused:
+                return result
+            futures = [
+                self._producer.send(
+                    instructions_topic(member_id(row.target_member)),
+                    key=row.instruction_id.encode(),
+                    value=self._sealed(self._instruction_schema, _instruction(row).to_record()),
+                )
+                for row in pending
+            ]
+            futures += [
+                self._producer.send(
+                    REJECTED_TOPIC,
+                    key=f"{row.topic}:{row.partition}:{row.offset}".encode(),
+                    value=self._sealed(
+                        self._reject_schema,
+                        {
+                            "original": row.original,
+                            "reason": row.reason,
+                            "topic": row.topic,
+                            "partition": row.partition,
+                            "offset": row.offset,
+                            "detail": row.detail,
+                            "rejected_at": as_utc(row.rejected_at),
+                        },
+                    ),
+                )
+                for row in refused
+            ]
+            self._producer.flush()
+            try:
+                for future in futures:
+                    future.get(timeout=30)
+            except KafkaError as exc:
+                raise BrokerError(f"outbox delivery not confirmed: {type(exc).__name__}") from exc
+            sent_at = datetime.now(now.tzinfo)
+            if pending:
+                ids = [row.instruction_id for row in pending]
+                connection.execute(
+                    instructions.update()
+                    .where(instructions.c.instruction_id.in_(ids))
+                    .values(sent_at=sent_at)
+                )
+            if refused:
+                connection.execute(
+                    rejects.update()
+                    .where(rejects.c.reject_id.in_([row.reject_id for row in refused]))
+                    .values(sent_at=sent_at)
+                )
+        result.instructions, result.rejects = len(pending), len(refused)
+        result.latencies = [
+            (sent_at - as_utc(row.trigger_at)).total_seconds() for row in pending if row.trigger_at
+        ]
+        return result

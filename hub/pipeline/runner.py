@@ -1,0 +1,193 @@
+"""The worker: a consumer-group member that turns signal and ack records into effects.
+
+Per batch, in this order (house style 6): verify the records (no I/O but one registry read),
+write all effects in one database transaction, publish the outbox, and only then commit the
+offsets, explicitly, as last offset + 1. A crash anywhere replays the batch; effects are
+idempotent (see `effects`), so nothing is lost and nothing doubled. Poison records become
+rejects and never stop a partition. A database or broker that is down is retried with
+back-off, forever, with readiness reported false meanwhile: transient faults are never
+dead-lettered.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+import sqlalchemy as sa
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from alliance_connector.envelope import MAX_ENVELOPE_BYTES
+from alliance_connector.signing import SigningKey
+from hub.errors import BrokerError, StoreUnavailable
+from hub.pipeline.checks import CheckContext, check_record, topic_owner
+from hub.pipeline.effects import BatchEffects, CheckedRecord, apply_batch
+from hub.pipeline.relay import OutboxRelay, RelayResult
+from hub.store.members import allowed_categories, keys_for
+
+__all__ = ["Worker", "WorkerOptions", "WorkerStats"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Every member's signals and acks topics, including members registered after start.
+SUBSCRIPTION = r"^alliance\.(signals|acks)\..+"
+# Errors worth waiting out: the database or broker is away, or two workers raced on a key.
+TRANSIENT = (OperationalError, DBAPIError, StoreUnavailable, BrokerError, KafkaError)
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    group_id: str = "alliance-hub.worker"
+    subscription: str = SUBSCRIPTION
+    max_records: int = 500
+    poll_timeout_ms: int = 100
+    max_skew: timedelta = timedelta(minutes=5)
+    max_bytes: int = MAX_ENVELOPE_BYTES
+    backoff_max_s: float = 5.0
+
+
+@dataclass
+class WorkerStats:
+    batches: int = 0
+    records: int = 0
+    effects: list[BatchEffects] = field(default_factory=list)
+    relayed: list[RelayResult] = field(default_factory=list)
+
+
+def _checked(record: ConsumerRecord, context: CheckContext) -> CheckedRecord:
+    record_time = datetime.fromtimestamp(record.timestamp / 1000, UTC)
+    verdict = check_record(record.value, record.topic, record_time, context)
+    return CheckedRecord(
+        record.topic, record.partition, record.offset, record_time, record.value, verdict
+    )
+
+
+class Worker:
+    """One member of the hub's worker group."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        kafka_options: dict[str, object],
+        hub_key: SigningKey,
+        options: WorkerOptions | None = None,
+        keep_stats: bool = False,
+    ) -> None:
+        self.options = options or WorkerOptions()
+        self.engine = engine
+        self.ready = False
+        self.stats = WorkerStats() if keep_stats else None
+        self._consumer = KafkaConsumer(
+            group_id=self.options.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.options.max_records,
+            # New members' topics must join the subscription within seconds, not minutes.
+            metadata_max_age_ms=3000,
+            max_poll_interval_ms=30 * 60 * 1000,  # a long database outage keeps the member in
+            **kafka_options,
+        )
+        self._consumer.subscribe(pattern=self.options.subscription)
+        self._producer = KafkaProducer(
+            acks="all", enable_idempotence=True, linger_ms=2, **kafka_options
+        )
+        self._relay = OutboxRelay(self._producer, hub_key)
+
+    def _retrying(self, what: str, action: Callable[[], T], stop: threading.Event) -> T | None:
+        delay = 0.1
+        while not stop.is_set():
+            try:
+                result = action()
+            except TRANSIENT as exc:
+                self.ready = False
+                log.warning("%s failed (%s); retrying in %.1fs", what, type(exc).__name__, delay)
+                stop.wait(delay)
+                delay = min(delay * 2, self.options.backoff_max_s)
+                continue
+            self.ready = True
+            return result
+        return None
+
+    def _context(self, topics: set[str]) -> CheckContext:
+        owners = {owner for topic in topics if (owner := topic_owner(topic))}
+        with self.engine.connect() as connection:
+            return CheckContext(
+                keys_for(connection, owners),
+                allowed_categories(connection, owners),
+                self.options.max_skew,
+                self.options.max_bytes,
+            )
+
+    def _apply(self, checked: list[CheckedRecord]) -> BatchEffects:
+        with self.engine.begin() as connection:
+            return apply_batch(connection, checked, datetime.now(UTC))
+
+    def _relay_once(self) -> RelayResult:
+        return self._relay.flush(self.engine, datetime.now(UTC))
+
+    def run_once(self, stop: threading.Event) -> int:
+        """Poll, handle and commit one batch; return how many records it held."""
+        polled = self._consumer.poll(timeout_ms=self.options.poll_timeout_ms)
+        records = sorted(
+            (r for batch in polled.values() for r in batch),
+            key=lambda r: (r.topic, r.partition, r.offset),
+        )
+        if not records:
+            relayed = self._retrying("outbox relay", self._relay_once, stop)
+            if relayed and self.stats is not None and (relayed.instructions or relayed.rejects):
+                self.stats.relayed.append(relayed)
+            return 0
+        context = self._retrying(
+            "registry read", lambda: self._context({r.topic for r in records}), stop
+        )
+        if context is None:
+            return 0
+        checked = [
+            CheckedRecord(
+                r.topic,
+                r.partition,
+                r.offset,
+                datetime.fromtimestamp(r.timestamp / 1000, UTC),
+                r.value,
+                check_record(
+                    r.value, r.topic, datetime.fromtimestamp(r.timestamp / 1000, UTC), context
+                ),
+            )
+            for r in records
+        ]
+        effects = self._retrying("database write", lambda: self._apply(checked), stop)
+        if effects is None:
+            return 0  # stopping: nothing committed, the batch is redelivered
+        relayed = self._retrying("outbox relay", self._relay_once, stop)
+        if relayed is None:
+            return 0
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        for r in records:
+            offsets[TopicPartition(r.topic, r.partition)] = OffsetAndMetadata(r.offset + 1, "", -1)
+        try:
+            self._consumer.commit(offsets)
+        except CommitFailedError:
+            # The group rebalanced; the new owner replays these records and skips them.
+            log.warning("offset commit refused after a rebalance; effects are already stored")
+        if self.stats is not None:
+            self.stats.batches += 1
+            self.stats.records += len(records)
+            self.stats.effects.append(effects)
+            self.stats.relayed.append(relayed)
+        return len(records)
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until `stop` is set."""
+        while not stop.is_set():
+            self.run_once(stop)
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
+        self._producer.close(timeout=10)

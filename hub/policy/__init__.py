@@ -1,0 +1,1 @@
+"""Which sanctions follow from which listing: plain functions over plain values."""

@@ -1,0 +1,82 @@
+"""Wiring the worker from settings: broker, store, hub key, topics, signals to stop on.
+
+The CLI calls `run_worker`; tests and the demo build `Worker` themselves with what they need.
+"""
+
+import logging
+import signal
+import threading
+from datetime import timedelta
+
+from kafka.admin import KafkaAdminClient
+from kafka.errors import KafkaError
+
+from alliance_connector.signing import SigningKey
+from hub.config import Settings
+from hub.errors import BrokerError, ConfigError
+from hub.kafka.connection import client_options
+from hub.kafka.local_broker import start_local_broker
+from hub.kafka.topics import ensure_topics, hub_topics
+from hub.pipeline.runner import Worker, WorkerOptions
+from hub.store.engine import open_engine
+from hub.store.migrate import upgrade
+
+__all__ = ["load_hub_key", "prepare_broker", "resolve_bootstrap", "run_worker"]
+
+log = logging.getLogger(__name__)
+
+
+def resolve_bootstrap(settings: Settings) -> str:
+    """The configured broker, or the local one started on demand."""
+    if settings.kafka_bootstrap:
+        return settings.kafka_bootstrap
+    log.info("no HUB_KAFKA_BOOTSTRAP: starting the local broker (deploy/kafka/broker)")
+    return start_local_broker(settings.local_broker_script)
+
+
+def prepare_broker(settings: Settings, bootstrap: str) -> None:
+    """Create the hub's own topics if they are missing."""
+    admin = KafkaAdminClient(**client_options(settings, bootstrap))
+    try:
+        ensure_topics(admin, hub_topics())
+    except KafkaError as exc:
+        raise BrokerError(f"could not create the hub's topics on {bootstrap}: {exc}") from exc
+    finally:
+        admin.close()
+
+
+def load_hub_key(settings: Settings) -> SigningKey:
+    """The hub's signing key; a clear error if it was never generated."""
+    if not settings.hub_key_path.is_file():
+        raise ConfigError(
+            f"no hub key at {settings.hub_key_path}: run 'alliance-hub keys generate --out "
+            f"{settings.hub_key_path}' and give members its public key, or set HUB_HUB_KEY_PATH"
+        )
+    return SigningKey.load(settings.hub_key_path)
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, so the worker finishes its batch and leaves."""
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    return stop
+
+
+def run_worker(settings: Settings) -> None:
+    """Run one worker until SIGTERM or SIGINT."""
+    bootstrap = resolve_bootstrap(settings)
+    engine = open_engine(settings.database_url)
+    upgrade(engine)
+    prepare_broker(settings, bootstrap)
+    options = WorkerOptions(
+        group_id=settings.worker_group, max_skew=timedelta(seconds=settings.max_clock_skew_s)
+    )
+    worker = Worker(engine, client_options(settings, bootstrap), load_hub_key(settings), options)
+    stop = stop_on_signals()
+    log.info("worker running against %s; stop with Ctrl-C", bootstrap)
+    try:
+        worker.run(stop)
+    finally:
+        worker.close()
+        engine.dispose()

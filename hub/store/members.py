@@ -1,0 +1,121 @@
+"""The member registry: members, the categories each may report, and their signing keys.
+
+Keys rotate with overlap: a member registers a new key with its own validity window while the
+old one is still valid, and the old one expires or is revoked later. Lookups take a set of
+signers at once, so the worker reads the keys for a whole batch in one query.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from alliance_connector.messages import SignalCategory
+from alliance_connector.signing import VerifyKey
+from alliance_connector.topics import HUB_SIGNER, MemberId, member_id
+from hub.store.schema import MEMBER_KINDS, member_categories, member_keys, members
+from hub.store.timestamps import as_utc
+
+__all__ = [
+    "KeyRecord",
+    "add_key",
+    "allowed_categories",
+    "keys_for",
+    "register_member",
+    "revoke_key",
+]
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """A registered key and the window in which it may sign."""
+
+    key: VerifyKey
+    member: str
+    valid_from: datetime
+    valid_until: datetime | None
+    revoked_at: datetime | None
+
+
+def register_member(
+    connection: sa.Connection,
+    member: str,
+    kind: str,
+    display_name: str,
+    categories: Iterable[SignalCategory],
+    now: datetime,
+) -> MemberId:
+    """Add a member and the categories it may report; its id must be a valid member id."""
+    checked = member_id(member)
+    if kind not in MEMBER_KINDS:
+        raise ValueError(f"member kind {kind!r} is not one of {', '.join(MEMBER_KINDS)}")
+    connection.execute(
+        members.insert().values(
+            member_id=checked, kind=kind, display_name=display_name, created_at=now
+        )
+    )
+    rows = [{"member_id": checked, "category": str(c)} for c in set(categories)]
+    if rows:
+        connection.execute(member_categories.insert(), rows)
+    return checked
+
+
+def add_key(
+    connection: sa.Connection,
+    member: str,
+    key: VerifyKey,
+    valid_from: datetime,
+    valid_until: datetime | None = None,
+) -> None:
+    """Register a public key `member` may sign with from `valid_from` (until `valid_until`)."""
+    connection.execute(
+        member_keys.insert().values(
+            key_id=key.key_id,
+            member_id=member,
+            public_key=key.raw,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+    )
+
+
+def revoke_key(connection: sa.Connection, key_id: str, at: datetime) -> bool:
+    """Revoke a key from `at` on; False if no such key."""
+    result = connection.execute(
+        member_keys.update().where(member_keys.c.key_id == key_id).values(revoked_at=at)
+    )
+    return bool(result.rowcount)
+
+
+def keys_for(connection: sa.Connection, signers: Iterable[str]) -> dict[tuple[str, str], KeyRecord]:
+    """Every key of these signers, by (signer, key id)."""
+    wanted = set(signers) - {HUB_SIGNER}
+    if not wanted:
+        return {}
+    rows = connection.execute(sa.select(member_keys).where(member_keys.c.member_id.in_(wanted)))
+    return {
+        (row.member_id, row.key_id): KeyRecord(
+            VerifyKey(row.key_id, row.public_key),
+            row.member_id,
+            as_utc(row.valid_from),
+            as_utc(row.valid_until) if row.valid_until else None,
+            as_utc(row.revoked_at) if row.revoked_at else None,
+        )
+        for row in rows
+    }
+
+
+def allowed_categories(
+    connection: sa.Connection, member_ids: Iterable[str]
+) -> dict[str, frozenset[str]]:
+    """The categories each member may report."""
+    found: dict[str, set[str]] = {m: set() for m in member_ids}
+    if not found:
+        return {}
+    rows = connection.execute(
+        sa.select(member_categories).where(member_categories.c.member_id.in_(found))
+    )
+    for row in rows:
+        found[row.member_id].add(row.category)
+    return {m: frozenset(c) for m, c in found.items()}
