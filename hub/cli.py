@@ -62,6 +62,7 @@ def worker() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("kafka").setLevel(logging.WARNING)  # its INFO is per connection
     run_worker(Settings())
 
 

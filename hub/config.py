@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.kafka.topics import WORKER_SUBSCRIPTION
+
 # The repository checkout that holds deploy/kafka/broker, when the hub runs from one.
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,3 +38,5 @@ class Settings(BaseSettings):
     # Worker: how far a signal's issued_at may be from its Kafka record time.
     max_clock_skew_s: float = 300.0
     worker_group: str = "alliance-hub.worker"
+    # Topics the worker reads: every member's signals and acks, by default.
+    worker_subscription: str = WORKER_SUBSCRIPTION

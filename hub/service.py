@@ -70,7 +70,9 @@ def run_worker(settings: Settings) -> None:
     upgrade(engine)
     prepare_broker(settings, bootstrap)
     options = WorkerOptions(
-        group_id=settings.worker_group, max_skew=timedelta(seconds=settings.max_clock_skew_s)
+        group_id=settings.worker_group,
+        subscription=settings.worker_subscription,
+        max_skew=timedelta(seconds=settings.max_clock_skew_s),
     )
     worker = Worker(engine, client_options(settings, bootstrap), load_hub_key(settings), options)
     stop = stop_on_signals()

@@ -11,6 +11,7 @@ dead-lettered.
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from alliance_connector.envelope import MAX_ENVELOPE_BYTES
 from alliance_connector.signing import SigningKey
 from hub.errors import BrokerError, StoreUnavailable
+from hub.kafka.topics import WORKER_SUBSCRIPTION
 from hub.pipeline.checks import CheckContext, check_record, topic_owner
 from hub.pipeline.effects import BatchEffects, CheckedRecord, apply_batch
 from hub.pipeline.relay import OutboxRelay, RelayResult
@@ -36,8 +38,6 @@ __all__ = ["Worker", "WorkerOptions", "WorkerStats"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Every member's signals and acks topics, including members registered after start.
-SUBSCRIPTION = r"^alliance\.(signals|acks)\..+"
 # Errors worth waiting out: the database or broker is away, or two workers raced on a key.
 TRANSIENT = (OperationalError, DBAPIError, StoreUnavailable, BrokerError, KafkaError)
 
@@ -45,7 +45,7 @@ TRANSIENT = (OperationalError, DBAPIError, StoreUnavailable, BrokerError, KafkaE
 @dataclass(frozen=True)
 class WorkerOptions:
     group_id: str = "alliance-hub.worker"
-    subscription: str = SUBSCRIPTION
+    subscription: str = WORKER_SUBSCRIPTION
     max_records: int = 500
     poll_timeout_ms: int = 100
     max_skew: timedelta = timedelta(minutes=5)
@@ -59,6 +59,40 @@ class WorkerStats:
     records: int = 0
     effects: list[BatchEffects] = field(default_factory=list)
     relayed: list[RelayResult] = field(default_factory=list)
+
+
+class _Progress:
+    """Counts for the periodic progress line operators read in the worker's log."""
+
+    every_s = 10.0
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.records = self.accepted = self.rejected = self.skipped = self.issued = 0
+        self.sent = 0
+        self.since = time.monotonic()
+
+    def add(self, records: int, effects: BatchEffects, relayed: RelayResult) -> None:
+        self.records += records
+        self.accepted += effects.accepted + effects.acks
+        self.rejected += sum(effects.rejected.values())
+        self.skipped += effects.skipped
+        self.issued += len(effects.instructions)
+        self.sent += relayed.instructions
+        if time.monotonic() - self.since >= self.every_s:
+            log.info(
+                "%d records: %d accepted, %d rejected, %d already handled; "
+                "%d instructions issued, %d sent",
+                self.records,
+                self.accepted,
+                self.rejected,
+                self.skipped,
+                self.issued,
+                self.sent,
+            )
+            self._reset()
 
 
 def _checked(record: ConsumerRecord, context: CheckContext) -> CheckedRecord:
@@ -92,6 +126,9 @@ class Worker:
             # New members' topics must join the subscription within seconds, not minutes.
             metadata_max_age_ms=3000,
             max_poll_interval_ms=30 * 60 * 1000,  # a long database outage keeps the member in
+            # A worker that died (kill -9) hands its partitions over within seconds.
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=2_000,
             **kafka_options,
         )
         self._consumer.subscribe(pattern=self.options.subscription)
@@ -99,6 +136,7 @@ class Worker:
             acks="all", enable_idempotence=True, linger_ms=2, **kafka_options
         )
         self._relay = OutboxRelay(self._producer, hub_key)
+        self._progress = _Progress()
 
     def _retrying(self, what: str, action: Callable[[], T], stop: threading.Event) -> T | None:
         delay = 0.1
@@ -176,6 +214,7 @@ class Worker:
         except CommitFailedError:
             # The group rebalanced; the new owner replays these records and skips them.
             log.warning("offset commit refused after a rebalance; effects are already stored")
+        self._progress.add(len(records), effects, relayed)
         if self.stats is not None:
             self.stats.batches += 1
             self.stats.records += len(records)
