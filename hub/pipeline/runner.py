@@ -222,6 +222,10 @@ class Worker:
             self.stats.relayed.append(relayed)
         return len(records)
 
+    def assignment(self) -> set[TopicPartition]:
+        """The partitions this worker currently owns in its group."""
+        return set(self._consumer.assignment())
+
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set."""
         while not stop.is_set():

@@ -104,9 +104,9 @@ class Alliance:
             subject=identifiers,
         )
 
-    def worker(self, **options: object) -> Worker:
+    def worker(self, engine: sa.Engine | None = None, **options: object) -> Worker:
         return Worker(
-            self.engine,
+            engine or self.engine,
             {"bootstrap_servers": self.bootstrap},
             self.hub_key,
             WorkerOptions(

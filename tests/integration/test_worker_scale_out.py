@@ -1,0 +1,101 @@
+"""Two workers in one consumer group share the partitions and together produce exactly the
+effects one worker would."""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from kafka.admin import KafkaAdminClient
+
+from alliance_connector import Identifier, IdentifierScheme, SanctionAction, SignalCategory
+from alliance_connector.identifiers import uscc_check_character
+from hub.ledger.verify import verify
+from hub.pipeline.instructions import instruction_id
+from hub.store.schema import accepted_signals, instructions, ledger
+from tests.integration.alliance import Alliance, RunningWorker, wait_until
+
+SUBJECTS = 60
+LISTED = 20
+
+
+def uscc(n: int) -> Identifier:
+    first17 = f"91440300{n:09d}"
+    return Identifier(IdentifierScheme.USCC, first17 + uscc_check_character(first17))
+
+
+@pytest.fixture
+def alliance(
+    kafka_bootstrap: str,
+    kafka_admin: KafkaAdminClient,
+    fresh_postgres_url: str,
+    unique_name: Callable[[str], str],
+) -> Iterator[Alliance]:
+    built = Alliance(kafka_bootstrap, fresh_postgres_url, kafka_admin, unique_name("s"))
+    yield built
+    built.close()
+
+
+def test_two_workers_share_the_load_with_the_effects_of_one(alliance: Alliance) -> None:
+    mall, social = alliance.join("mall"), alliance.join("social")
+    for n in range(LISTED):
+        alliance.blacklist(f"entry-{n}", uscc(n))
+    first, second = alliance.worker(), alliance.worker()
+    with RunningWorker(first), RunningWorker(second):
+        wait_until(
+            lambda: bool(first.assignment()) and bool(second.assignment()),
+            what="both workers to own partitions",
+        )
+        assert not first.assignment() & second.assignment()
+        for name in ("mall", "social"):
+            member = alliance.members[name]
+            member.publisher.report_many(
+                [
+                    alliance.signal(
+                        name,
+                        SignalCategory.PRESENCE,
+                        uscc(n),
+                        Identifier(IdentifierScheme.STORE, f"{member.id}:store:{n}"),
+                    )
+                    for n in range(SUBJECTS)
+                ]
+                + [
+                    alliance.signal(name, SignalCategory.FAKE_TRANSACTION, uscc(n))
+                    for n in range(SUBJECTS)
+                    for _ in range(5)
+                ]
+            )
+        total = 2 * SUBJECTS * 6
+        wait_until(
+            lambda: (
+                alliance.scalar(sa.select(sa.func.count()).select_from(accepted_signals)) == total
+            ),
+            what="all signals handled",
+        )
+        wait_until(
+            lambda: (
+                alliance.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(instructions)
+                    .where(instructions.c.sent_at.is_(None))
+                )
+                == 0
+            ),
+            what="all instructions sent",
+        )
+
+    assert first.stats is not None and second.stats is not None
+    assert first.stats.records > 0 and second.stats.records > 0  # both took partitions
+    expected = {
+        instruction_id(f"entry-{n}", member.id, action)
+        for n in range(LISTED)
+        for member in (mall, social)
+        for action in (SanctionAction.RESTRICT_MEMBERSHIP, SanctionAction.BLOCK_STORE)
+    }
+    with alliance.engine.connect() as connection:
+        stored = list(connection.scalars(sa.select(instructions.c.instruction_id)))
+        accepted_rows = connection.scalar(
+            sa.select(sa.func.count()).select_from(ledger).where(ledger.c.kind == "SIGNAL_ACCEPTED")
+        )
+        assert verify(connection).ok
+    assert sorted(stored) == sorted(expected)
+    assert accepted_rows == total
