@@ -1,5 +1,7 @@
 """The `alliance-hub` command: thin edges that build the settings and delegate."""
 
+import dataclasses
+import json
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -9,6 +11,7 @@ from rich.console import Console
 
 from alliance_connector.errors import ConnectorError
 from alliance_connector.signing import SigningKey
+from hub.benchmark import run_bench
 from hub.config import Settings
 from hub.errors import HubError
 from hub.kafka.topics import hub_topics
@@ -64,6 +67,32 @@ def worker() -> None:
     )
     logging.getLogger("kafka").setLevel(logging.WARNING)  # its INFO is per connection
     run_worker(Settings())
+
+
+@app.command()
+def bench(
+    count: Annotated[int, typer.Option(help="Signals for the throughput run.")] = 20_000,
+    rate: Annotated[int, typer.Option(help="Signals per second in the latency run.")] = 1_000,
+    seconds: Annotated[float, typer.Option(help="Length of the latency run.")] = 10.0,
+    database_url: Annotated[
+        str | None, typer.Option(help="Store to use; default a fresh SQLite file.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="End with one JSON line of the figures.")
+    ] = False,
+) -> None:
+    """Measure the worker end to end on the real broker: throughput and latency."""
+    logging.basicConfig(level=logging.WARNING)
+    bootstrap = resolve_bootstrap(Settings())
+    result = run_bench(bootstrap, count, rate, seconds, database_url, say=console.print)
+    console.print(
+        f"signals/s {result.signals_per_s:,.0f} = {result.ratio:.2f} x verify limit "
+        f"{result.verify_limit_per_s:,.0f}/s ({result.database}); "
+        f"at {result.latency_rate_per_s}/s: p50 {result.p50_ms} ms, p99 {result.p99_ms} ms "
+        f"over {result.instructions} instructions"
+    )
+    if as_json:
+        print(json.dumps(dataclasses.asdict(result)))
 
 
 @keys_app.command("generate")

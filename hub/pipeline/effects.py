@@ -12,13 +12,15 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from alliance_connector.identifiers import Identifier
+from alliance_connector.messages import CreditSignal, InstructionAck
 from alliance_connector.reasons import Reason
 from alliance_connector.topics import ACKS_PREFIX
 from hub.ledger.chain import LedgerEntry, append
 from hub.pipeline.checks import AcceptedAck, AcceptedSignal, Outcome, Rejection, topic_owner
-from hub.pipeline.instructions import NewInstruction, issue_for_cluster
-from hub.pipeline.linking import link, present_identifiers, record_presence
-from hub.store.schema import accepted_signals, instructions, ledger, rejects, subject_identifiers
+from hub.pipeline.instructions import NewInstruction, issue_for_clusters
+from hub.pipeline.linking import link_all, present_identifiers, record_presence
+from hub.store.schema import accepted_signals, instructions, ledger, rejects
 
 __all__ = ["KEPT_ORIGINAL_BYTES", "BatchEffects", "CheckedRecord", "apply_batch"]
 
@@ -81,6 +83,18 @@ def _already_accepted(
     return {(r.reporter, r.signal_id) for r in rows}
 
 
+def _ack_targets(connection: sa.Connection, acks: Sequence[AcceptedAck]) -> dict[str, str]:
+    ids = sorted({a.ack.instruction_id for a in acks})
+    if not ids:
+        return {}
+    rows = connection.execute(
+        sa.select(instructions.c.instruction_id, instructions.c.target_member).where(
+            instructions.c.instruction_id.in_(ids)
+        )
+    )
+    return {r.instruction_id: r.target_member for r in rows}
+
+
 class _Batch:
     """Collects one batch's rows; `apply_batch` drives it."""
 
@@ -91,7 +105,9 @@ class _Batch:
         self.entries: list[LedgerEntry] = []
         self.reject_rows: list[dict[str, object]] = []
         self.accepted_rows: list[tuple[int, dict[str, object]]] = []  # (entry index, row)
-        self.touched: dict[str, tuple[str, datetime]] = {}  # identifier key -> trigger
+        self.ack_updates: list[dict[str, object]] = []
+        self.sightings: list[tuple[str, Identifier]] = []
+        self.triggers: dict[str, tuple[str, datetime]] = {}  # cluster -> first signal in batch
 
     def reject(self, item: CheckedRecord, rejection: Rejection) -> None:
         kind = "ACK_REJECTED" if item.topic.startswith(ACKS_PREFIX) else "SIGNAL_REJECTED"
@@ -113,28 +129,16 @@ class _Batch:
                 kind,
                 member or "unknown",
                 {"detail": rejection.detail},
-                None,
-                str(rejection.reason),
-                item.source,
+                reason=str(rejection.reason),
+                source=item.source,
             )
         )
         counts = self.effects.rejected
         counts[rejection.reason] = counts.get(rejection.reason, 0) + 1
 
-    def accept_signal(self, item: CheckedRecord, accepted: AcceptedSignal) -> None:
-        signal = accepted.signal
-        cluster = link(self.connection, signal.subject)
-        record_presence(self.connection, signal.reporter, present_identifiers(signal), self.now)
-        first = signal.subject[0]
-        self.touched.setdefault(
-            f"{first.scheme}\x1f{first.value}", (str(signal.signal_id), item.record_time)
-        )
-        body = {
-            "category": str(signal.category),
-            "severity": str(signal.severity),
-            "cluster": cluster,
-            "identifiers": len(signal.subject),
-        }
+    def accept_signal(self, item: CheckedRecord, signal: CreditSignal, cluster: str) -> None:
+        self.sightings += [(signal.reporter, i) for i in present_identifiers(signal)]
+        self.triggers.setdefault(cluster, (str(signal.signal_id), item.record_time))
         self.accepted_rows.append(
             (
                 len(self.entries),
@@ -147,36 +151,35 @@ class _Batch:
                 },
             )
         )
+        body = {
+            "category": str(signal.category),
+            "severity": str(signal.severity),
+            "cluster": cluster,
+            "identifiers": len(signal.subject),
+        }
         self.entries.append(
             LedgerEntry(
-                "SIGNAL_ACCEPTED", signal.reporter, body, str(signal.signal_id), None, item.source
+                "SIGNAL_ACCEPTED", signal.reporter, body, str(signal.signal_id), source=item.source
             )
         )
         self.effects.accepted += 1
 
-    def apply_ack(self, item: CheckedRecord, accepted: AcceptedAck) -> None:
-        ack = accepted.ack
-        target = self.connection.scalar(
-            sa.select(instructions.c.target_member).where(
-                instructions.c.instruction_id == ack.instruction_id
-            )
-        )
+    def apply_ack(self, item: CheckedRecord, ack: InstructionAck, target: str | None) -> None:
         if target is None:
-            self.reject(
-                item,
-                Rejection(Reason.UNKNOWN_INSTRUCTION, f"no instruction {ack.instruction_id!r}"),
-            )
+            reason = Rejection(Reason.UNKNOWN_INSTRUCTION, f"no instruction {ack.instruction_id!r}")
+            self.reject(item, reason)
             return
         if target != ack.member:
-            self.reject(
-                item,
-                Rejection(Reason.WRONG_MEMBER, f"{ack.instruction_id!r} is for another member"),
-            )
+            reason = Rejection(Reason.WRONG_MEMBER, f"{ack.instruction_id!r} is for another member")
+            self.reject(item, reason)
             return
-        self.connection.execute(
-            instructions.update()
-            .where(instructions.c.instruction_id == ack.instruction_id)
-            .values(ack_status=str(ack.status), acked_at=ack.acked_at, ack_note=ack.note)
+        self.ack_updates.append(
+            {
+                "id": ack.instruction_id,
+                "status": str(ack.status),
+                "at": ack.acked_at,
+                "note": ack.note,
+            }
         )
         self.entries.append(
             LedgerEntry(
@@ -184,46 +187,26 @@ class _Batch:
                 ack.member,
                 {"status": str(ack.status)},
                 ack.instruction_id,
-                None,
-                item.source,
+                source=item.source,
             )
         )
         self.effects.acks += 1
 
     def issue_instructions(self) -> None:
-        if not self.touched:
+        if not self.triggers:
             return
-        pair = sa.tuple_(subject_identifiers.c.scheme, subject_identifiers.c.value)
-        keys = [tuple(key.split("\x1f", 1)) for key in self.touched]
-        rows = self.connection.execute(
-            sa.select(
-                subject_identifiers.c.scheme,
-                subject_identifiers.c.value,
-                subject_identifiers.c.cluster_id,
-            ).where(pair.in_(keys))
-        )
-        clusters: dict[str, tuple[str, datetime]] = {}
-        for row in rows:
-            clusters.setdefault(row.cluster_id, self.touched[f"{row.scheme}\x1f{row.value}"])
-        for cluster, (trigger_ref, trigger_at) in sorted(clusters.items()):
-            for new in issue_for_cluster(
-                self.connection, cluster, self.now, trigger_ref, trigger_at
-            ):
-                self.effects.instructions.append(new)
-                self.entries.append(
-                    LedgerEntry(
-                        "INSTRUCTION_ISSUED",
-                        "hub",
-                        {
-                            "target": new.target_member,
-                            "action": str(new.action),
-                            "entry": new.entry.entry_id,
-                        },
-                        new.instruction_id,
-                    )
-                )
+        for new in issue_for_clusters(self.connection, self.triggers, self.now):
+            self.effects.instructions.append(new)
+            body = {
+                "target": new.target_member,
+                "action": str(new.action),
+                "entry": new.entry.entry_id,
+            }
+            self.entries.append(LedgerEntry("INSTRUCTION_ISSUED", "hub", body, new.instruction_id))
 
     def write(self) -> None:
+        record_presence(self.connection, self.sightings, self.now)
+        self.issue_instructions()
         seqs = append(self.connection, self.entries, self.now)
         if self.reject_rows:
             self.connection.execute(rejects.insert(), self.reject_rows)
@@ -231,6 +214,17 @@ class _Batch:
             self.connection.execute(
                 accepted_signals.insert(),
                 [row | {"ledger_seq": seqs[index]} for index, row in self.accepted_rows],
+            )
+        if self.ack_updates:
+            self.connection.execute(
+                instructions.update()
+                .where(instructions.c.instruction_id == sa.bindparam("id"))
+                .values(
+                    ack_status=sa.bindparam("status"),
+                    acked_at=sa.bindparam("at"),
+                    ack_note=sa.bindparam("note"),
+                ),
+                self.ack_updates,
             )
 
 
@@ -240,10 +234,11 @@ def apply_batch(
     """Write the batch's effects inside the caller's transaction; return what happened."""
     handled = _already_handled(connection, batch)
     accepted_before = _already_accepted(connection, batch)
-    work = _Batch(connection, now)
+    verdicts: list[tuple[CheckedRecord, Outcome]] = []
+    skipped = 0
     for item in batch:
         if item.source in handled:
-            work.effects.skipped += 1
+            skipped += 1
             continue
         outcome = item.outcome
         if isinstance(outcome, AcceptedSignal):
@@ -251,12 +246,18 @@ def apply_batch(
             if key in accepted_before:
                 outcome = Rejection(Reason.REPLAY, f"signal {key[1]} from {key[0]} seen before")
             accepted_before.add(key)
+        verdicts.append((item, outcome))
+    signals = [o.signal for _, o in verdicts if isinstance(o, AcceptedSignal)]
+    clusters = iter(link_all(connection, [s.subject for s in signals]))
+    targets = _ack_targets(connection, [o for _, o in verdicts if isinstance(o, AcceptedAck)])
+    work = _Batch(connection, now)
+    work.effects.skipped = skipped
+    for item, outcome in verdicts:
         if isinstance(outcome, Rejection):
             work.reject(item, outcome)
         elif isinstance(outcome, AcceptedSignal):
-            work.accept_signal(item, outcome)
+            work.accept_signal(item, outcome.signal, next(clusters))
         else:
-            work.apply_ack(item, outcome)
-    work.issue_instructions()
+            work.apply_ack(item, outcome.ack, targets.get(outcome.ack.instruction_id))
     work.write()
     return work.effects

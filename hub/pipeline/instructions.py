@@ -7,6 +7,7 @@ finds the instruction already stored and issues nothing new, and members recogni
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +25,7 @@ from hub.policy.default import LEGAL_BASIS, actions_for
 from hub.store.schema import instructions
 from hub.store.upsert import insert_ignore
 
-__all__ = ["NewInstruction", "instruction_id", "issue_for_cluster"]
+__all__ = ["NewInstruction", "instruction_id", "issue_for_clusters"]
 
 
 def instruction_id(entry_id: str, target: str, action: SanctionAction) -> str:
@@ -45,55 +46,58 @@ def _subject_json(identifiers: list[Identifier]) -> str:
     return json.dumps([{"scheme": str(i.scheme), "value": i.value} for i in identifiers])
 
 
-def issue_for_cluster(
+def issue_for_clusters(
     connection: sa.Connection,
-    cluster: str,
+    triggers: Mapping[str, tuple[str, datetime]],
     now: datetime,
-    trigger_ref: str | None,
-    trigger_at: datetime | None,
 ) -> list[NewInstruction]:
-    """Store every instruction the cluster's matches call for that is not stored yet."""
-    entries = matching_entries(connection, cluster)
-    if not entries:
+    """Store every instruction these clusters' matches call for that is not stored yet.
+
+    `triggers` maps each cluster to the signal (id, record time) that touched it in this batch.
+    """
+    matches = matching_entries(connection, triggers.keys())
+    if not matches:
         return []
-    public = public_identifiers(connection, cluster)
-    candidates = []
-    for member, known in presence_by_member(connection, cluster).items():
-        subject = sorted({*known, *public}, key=lambda i: (i.scheme, i.value))
-        for entry in entries:
-            for action in actions_for(entry.list_type, {i.scheme for i in known}):
-                candidates.append(
-                    (
-                        NewInstruction(
-                            instruction_id(entry.entry_id, member, action), member, action, entry
-                        ),
-                        subject,
+    presence = presence_by_member(connection, matches.keys())
+    public = public_identifiers(connection, matches.keys())
+    candidates: list[tuple[NewInstruction, dict[str, object]]] = []
+    for cluster, entries in sorted(matches.items()):
+        trigger_ref, trigger_at = triggers[cluster]
+        for member, known in presence.get(cluster, {}).items():
+            subject = sorted({*known, *public.get(cluster, [])}, key=lambda i: (i.scheme, i.value))
+            for entry in entries:
+                for action in actions_for(entry.list_type, {i.scheme for i in known}):
+                    new = NewInstruction(
+                        instruction_id(entry.entry_id, member, action), member, action, entry
                     )
+                    row = {
+                        "instruction_id": new.instruction_id,
+                        "target_member": member,
+                        "action": str(action),
+                        "subject": _subject_json(subject),
+                        "entry_id": entry.entry_id,
+                        "list_type": str(entry.list_type),
+                        "category": str(entry.category),
+                        "legal_basis": LEGAL_BASIS,
+                        "issued_at": now,
+                        "trigger_ref": trigger_ref,
+                        "trigger_at": trigger_at,
+                    }
+                    candidates.append((new, row))
+    ids = [new.instruction_id for new, _ in candidates]
+    existing: set[str] = set()
+    for start in range(0, len(ids), 500):
+        existing.update(
+            connection.scalars(
+                sa.select(instructions.c.instruction_id).where(
+                    instructions.c.instruction_id.in_(ids[start : start + 500])
                 )
-    rows = [
-        {
-            "instruction_id": new.instruction_id,
-            "target_member": new.target_member,
-            "action": str(new.action),
-            "subject": _subject_json(subject),
-            "entry_id": new.entry.entry_id,
-            "list_type": str(new.entry.list_type),
-            "category": str(new.entry.category),
-            "legal_basis": LEGAL_BASIS,
-            "issued_at": now,
-            "trigger_ref": trigger_ref,
-            "trigger_at": trigger_at,
-        }
-        for new, subject in candidates
-    ]
-    existing = set(
-        connection.scalars(
-            sa.select(instructions.c.instruction_id).where(
-                instructions.c.instruction_id.in_([r["instruction_id"] for r in rows])
             )
         )
-    )
-    fresh = [r for r in rows if r["instruction_id"] not in existing]
-    insert_ignore(connection, instructions, fresh)
-    issued = {r["instruction_id"] for r in fresh}
-    return [new for new, _ in candidates if new.instruction_id in issued]
+    fresh = {
+        new.instruction_id: (new, row)
+        for new, row in candidates
+        if new.instruction_id not in existing
+    }
+    insert_ignore(connection, instructions, [row for _, row in fresh.values()])
+    return [new for new, _ in fresh.values()]

@@ -1,12 +1,13 @@
 """Identity linking: identifiers reported together belong to one subject cluster.
 
 A signal naming a USCC, a store and a tokenised mobile joins all three; when it names
-identifiers already in different clusters, those clusters merge. Merging keeps the smallest
-cluster id, so two workers merging the same clusters choose the same survivor.
+identifiers already in different clusters, those clusters merge. A whole batch is linked at
+once (one read, a union-find in memory, a few writes), and a merge keeps the smallest cluster
+id, so two workers merging the same clusters choose the same survivor.
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,35 +17,88 @@ from alliance_connector.messages import CreditSignal, SignalCategory
 from hub.store.schema import accepted_signals, presences, subject_identifiers
 from hub.store.upsert import insert_ignore
 
-__all__ = ["link", "present_identifiers", "record_presence"]
+__all__ = ["clusters_of", "link_all", "present_identifiers", "record_presence"]
+
+Key = tuple[str, str]  # (scheme, value)
+CHUNK = 500  # pairs per IN clause: far under every backend's parameter limit
 
 
-def link(connection: sa.Connection, identifiers: Iterable[Identifier]) -> str:
-    """Put the identifiers into one cluster (merging as needed) and return its id."""
-    keys = {(str(i.scheme), i.value) for i in identifiers}
-    pairs = sa.tuple_(subject_identifiers.c.scheme, subject_identifiers.c.value)
-    found = connection.execute(
-        sa.select(
-            subject_identifiers.c.scheme,
-            subject_identifiers.c.value,
-            subject_identifiers.c.cluster_id,
-        ).where(pairs.in_(list(keys)))
-    ).all()
-    clusters = sorted({row.cluster_id for row in found})
-    cluster = clusters[0] if clusters else str(uuid.uuid4())
-    if len(clusters) > 1:
-        absorbed = clusters[1:]
-        for table in (subject_identifiers, accepted_signals):
-            connection.execute(
-                table.update().where(table.c.cluster_id.in_(absorbed)).values(cluster_id=cluster)
-            )
-    known = {(row.scheme, row.value) for row in found}
+def _key(identifier: Identifier) -> Key:
+    return (str(identifier.scheme), identifier.value)
+
+
+def clusters_of(connection: sa.Connection, keys: Iterable[Key]) -> dict[Key, str]:
+    """The cluster of each identifier already known."""
+    wanted = sorted(set(keys))
+    pair = sa.tuple_(subject_identifiers.c.scheme, subject_identifiers.c.value)
+    found: dict[Key, str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        rows = connection.execute(
+            sa.select(
+                subject_identifiers.c.scheme,
+                subject_identifiers.c.value,
+                subject_identifiers.c.cluster_id,
+            ).where(pair.in_(wanted[start : start + CHUNK]))
+        )
+        found.update({(r.scheme, r.value): r.cluster_id for r in rows})
+    return found
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[object, object] = {}
+
+    def find(self, node: object) -> object:
+        self.parent.setdefault(node, node)
+        while self.parent[node] != node:
+            self.parent[node] = self.parent[self.parent[node]]
+            node = self.parent[node]
+        return node
+
+    def union(self, a: object, b: object) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def link_all(connection: sa.Connection, groups: Sequence[Sequence[Identifier]]) -> list[str]:
+    """Link each group's identifiers into one cluster, merging clusters as groups overlap;
+    return each group's cluster id."""
+    known = clusters_of(connection, (_key(i) for group in groups for i in group))
+    components = _UnionFind()
+    for group in groups:
+        first = _key(group[0])
+        for identifier in group:
+            key = _key(identifier)
+            components.union(key, first)
+            if key in known:
+                components.union(("cluster", known[key]), first)
+    members: dict[object, set[str]] = {}
+    for cluster in set(known.values()):
+        members.setdefault(components.find(("cluster", cluster)), set()).add(cluster)
+    chosen: dict[object, str] = {root: min(clusters) for root, clusters in members.items()}
+    for group in groups:
+        root = components.find(_key(group[0]))
+        chosen.setdefault(root, str(uuid.uuid4()))
+    for root, clusters in members.items():
+        absorbed = sorted(clusters - {chosen[root]})
+        if absorbed:
+            for table in (subject_identifiers, accepted_signals):
+                connection.execute(
+                    table.update()
+                    .where(table.c.cluster_id.in_(absorbed))
+                    .values(cluster_id=chosen[root])
+                )
+    fresh = {
+        key: chosen[components.find(key)]
+        for group in groups
+        for key in map(_key, group)
+        if key not in known
+    }
     insert_ignore(
         connection,
         subject_identifiers,
-        [{"scheme": s, "value": v, "cluster_id": cluster} for s, v in sorted(keys - known)],
+        [{"scheme": s, "value": v, "cluster_id": c} for (s, v), c in sorted(fresh.items())],
     )
-    return cluster
+    return [chosen[components.find(_key(group[0]))] for group in groups]
 
 
 def present_identifiers(signal: CreditSignal) -> list[Identifier]:
@@ -59,14 +113,16 @@ def present_identifiers(signal: CreditSignal) -> list[Identifier]:
 
 
 def record_presence(
-    connection: sa.Connection, member: str, identifiers: Iterable[Identifier], now: datetime
+    connection: sa.Connection, sightings: Iterable[tuple[str, Identifier]], now: datetime
 ) -> None:
-    """Remember that these identifiers are active at `member` (first sighting kept)."""
-    insert_ignore(
-        connection,
-        presences,
-        [
-            {"member_id": member, "scheme": str(i.scheme), "value": i.value, "first_seen": now}
-            for i in identifiers
-        ],
-    )
+    """Remember that these (member, identifier) pairs are active (first sighting kept)."""
+    rows = {
+        (member, str(i.scheme), i.value): {
+            "member_id": member,
+            "scheme": str(i.scheme),
+            "value": i.value,
+            "first_seen": now,
+        }
+        for member, i in sightings
+    }
+    insert_ignore(connection, presences, [rows[k] for k in sorted(rows)])

@@ -1,10 +1,12 @@
-"""Matching a subject cluster against the sanction lists, and where the subject is active.
+"""Matching subject clusters against the sanction lists, and where each subject is active.
 
 The database is the system of record and the index: a cluster matches an active list entry
-when any identifier of the cluster is one of the entry's identifiers.
+when any identifier of the cluster is one of the entry's identifiers. Every function takes a
+whole batch's clusters and runs one query for them.
 """
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -32,52 +34,73 @@ class EntryMatch:
     category: SignalCategory
 
 
-def matching_entries(connection: sa.Connection, cluster: str) -> list[EntryMatch]:
-    """Active list entries that name any identifier of the cluster."""
+def _same_identifier(table: sa.Table) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        subject_identifiers.c.scheme == table.c.scheme,
+        subject_identifiers.c.value == table.c.value,
+    )
+
+
+def matching_entries(
+    connection: sa.Connection, clusters: Collection[str]
+) -> dict[str, list[EntryMatch]]:
+    """For each cluster that matches, the active list entries naming any of its identifiers."""
     rows = connection.execute(
-        sa.select(list_entries.c.entry_id, list_entries.c.list_type, list_entries.c.category)
+        sa.select(
+            subject_identifiers.c.cluster_id,
+            list_entries.c.entry_id,
+            list_entries.c.list_type,
+            list_entries.c.category,
+        )
         .distinct()
-        .join(list_entry_identifiers, list_entry_identifiers.c.entry_id == list_entries.c.entry_id)
-        .join(
-            subject_identifiers,
-            sa.and_(
-                subject_identifiers.c.scheme == list_entry_identifiers.c.scheme,
-                subject_identifiers.c.value == list_entry_identifiers.c.value,
-            ),
-        )
-        .where(subject_identifiers.c.cluster_id == cluster)
+        .select_from(subject_identifiers)
+        .join(list_entry_identifiers, _same_identifier(list_entry_identifiers))
+        .join(list_entries, list_entries.c.entry_id == list_entry_identifiers.c.entry_id)
+        .where(subject_identifiers.c.cluster_id.in_(sorted(clusters)))
         .where(list_entries.c.status.not_in(INACTIVE_STATUSES))
-        .order_by(list_entries.c.entry_id)
+        .order_by(subject_identifiers.c.cluster_id, list_entries.c.entry_id)
     )
-    return [EntryMatch(r.entry_id, ListType(r.list_type), SignalCategory(r.category)) for r in rows]
-
-
-def presence_by_member(connection: sa.Connection, cluster: str) -> dict[str, list[Identifier]]:
-    """For each member where the cluster is active, the identifiers it knows the subject by."""
-    rows = connection.execute(
-        sa.select(presences.c.member_id, presences.c.scheme, presences.c.value)
-        .join(
-            subject_identifiers,
-            sa.and_(
-                subject_identifiers.c.scheme == presences.c.scheme,
-                subject_identifiers.c.value == presences.c.value,
-            ),
+    found: dict[str, list[EntryMatch]] = defaultdict(list)
+    for r in rows:
+        found[r.cluster_id].append(
+            EntryMatch(r.entry_id, ListType(r.list_type), SignalCategory(r.category))
         )
-        .where(subject_identifiers.c.cluster_id == cluster)
-        .order_by(presences.c.member_id, presences.c.scheme, presences.c.value)
-    )
-    found: dict[str, list[Identifier]] = defaultdict(list)
-    for row in rows:
-        found[row.member_id].append(Identifier(IdentifierScheme(row.scheme), row.value))
     return dict(found)
 
 
-def public_identifiers(connection: sa.Connection, cluster: str) -> list[Identifier]:
-    """The cluster's USCCs: public, so every member may be told them."""
+def presence_by_member(
+    connection: sa.Connection, clusters: Collection[str]
+) -> dict[str, dict[str, list[Identifier]]]:
+    """cluster -> member -> the identifiers that member knows the subject by."""
     rows = connection.execute(
-        sa.select(subject_identifiers.c.value)
-        .where(subject_identifiers.c.cluster_id == cluster)
+        sa.select(
+            subject_identifiers.c.cluster_id,
+            presences.c.member_id,
+            presences.c.scheme,
+            presences.c.value,
+        )
+        .select_from(presences)
+        .join(subject_identifiers, _same_identifier(presences))
+        .where(subject_identifiers.c.cluster_id.in_(sorted(clusters)))
+        .order_by(presences.c.member_id, presences.c.scheme, presences.c.value)
+    )
+    found: dict[str, dict[str, list[Identifier]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        found[r.cluster_id][r.member_id].append(Identifier(IdentifierScheme(r.scheme), r.value))
+    return {cluster: dict(by_member) for cluster, by_member in found.items()}
+
+
+def public_identifiers(
+    connection: sa.Connection, clusters: Collection[str]
+) -> dict[str, list[Identifier]]:
+    """cluster -> its USCCs: public, so every member may be told them."""
+    rows = connection.execute(
+        sa.select(subject_identifiers.c.cluster_id, subject_identifiers.c.value)
+        .where(subject_identifiers.c.cluster_id.in_(sorted(clusters)))
         .where(subject_identifiers.c.scheme == str(IdentifierScheme.USCC))
         .order_by(subject_identifiers.c.value)
     )
-    return [Identifier(IdentifierScheme.USCC, value) for (value,) in rows]
+    found: dict[str, list[Identifier]] = defaultdict(list)
+    for r in rows:
+        found[r.cluster_id].append(Identifier(IdentifierScheme.USCC, r.value))
+    return dict(found)

@@ -57,6 +57,7 @@ class WorkerOptions:
 class WorkerStats:
     batches: int = 0
     records: int = 0
+    first_record_at: float | None = None  # time.monotonic() of the first non-empty poll
     effects: list[BatchEffects] = field(default_factory=list)
     relayed: list[RelayResult] = field(default_factory=list)
 
@@ -182,6 +183,8 @@ class Worker:
             if relayed and self.stats is not None and (relayed.instructions or relayed.rejects):
                 self.stats.relayed.append(relayed)
             return 0
+        if self.stats is not None and self.stats.first_record_at is None:
+            self.stats.first_record_at = time.monotonic()
         context = self._retrying(
             "registry read", lambda: self._context({r.topic for r in records}), stop
         )

@@ -149,7 +149,6 @@ def test_every_reason_code_is_produced_and_the_worker_goes_on(alliance: Alliance
         wait_until(
             lambda: alliance.scalar(sa.select(sa.func.count()).select_from(rejects)) == len(cases),
             what="every bad record rejected",
-            timeout_s=20,
         )
         # WRONG_MEMBER: the shop's presence earns it an instruction; the other member acks it.
         alliance.members["shop"].publisher.report(
