@@ -74,6 +74,9 @@ def bench(
     count: Annotated[int, typer.Option(help="Signals for the throughput run.")] = 20_000,
     rate: Annotated[int, typer.Option(help="Signals per second in the latency run.")] = 1_000,
     seconds: Annotated[float, typer.Option(help="Length of the latency run.")] = 10.0,
+    every: Annotated[
+        int, typer.Option(help="In the latency run, every N-th signal causes instructions.")
+    ] = 10,
     database_url: Annotated[
         str | None, typer.Option(help="Store to use; default a fresh SQLite file.")
     ] = None,
@@ -84,7 +87,7 @@ def bench(
     """Measure the worker end to end on the real broker: throughput and latency."""
     logging.basicConfig(level=logging.WARNING)
     bootstrap = resolve_bootstrap(Settings())
-    result = run_bench(bootstrap, count, rate, seconds, database_url, say=console.print)
+    result = run_bench(bootstrap, count, rate, seconds, database_url, every, say=console.print)
     console.print(
         f"signals/s {result.signals_per_s:,.0f} = {result.ratio:.2f} x verify limit "
         f"{result.verify_limit_per_s:,.0f}/s ({result.database}); "

@@ -99,6 +99,25 @@ def row_hash(prev_hash: str, seq: int, recorded_at: datetime, entry: LedgerEntry
     return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
 
 
+def lock_head(connection: sa.Connection) -> tuple[int, str]:
+    """Lock the chain's head row until the caller's transaction ends and return (seq, hash).
+
+    This is the ledger's serial section: on PostgreSQL the row lock makes a second appender
+    wait here and then read the head the first one committed. SQLite has no row locks and
+    pysqlite opens the transaction only at the first write, so a no-op write first takes
+    SQLite's one writer lock (waiting up to the busy timeout) before the head is read.
+    """
+    head_row = ledger_head.c.id == HEAD_ID
+    if connection.dialect.name == "sqlite":
+        connection.execute(ledger_head.update().where(head_row).values(seq=ledger_head.c.seq))
+    head = connection.execute(
+        sa.select(ledger_head.c.seq, ledger_head.c.row_hash).where(head_row).with_for_update()
+    ).one_or_none()
+    if head is None:
+        raise StoreError("ledger_head has no row: migrate the database (alliance-hub db upgrade)")
+    return int(head.seq), str(head.row_hash)
+
+
 def append(
     connection: sa.Connection, entries: Sequence[LedgerEntry], recorded_at: datetime
 ) -> list[int]:
@@ -116,19 +135,7 @@ def append(
         raise ValueError("recorded_at must be timezone-aware")
     moment = _normalise_time(recorded_at)
     head_row = ledger_head.c.id == HEAD_ID
-    if connection.dialect.name == "sqlite":
-        # SQLite has no row locks and pysqlite opens the transaction only at the first write,
-        # so two appenders could both read the same head and collide on seq. A no-op write first
-        # takes SQLite's one writer lock (waiting up to the busy timeout) before the head is read.
-        connection.execute(ledger_head.update().where(head_row).values(seq=ledger_head.c.seq))
-    # On PostgreSQL this row lock is what serialises appenders across worker processes: the
-    # second one waits here and then reads the head the first one committed.
-    head = connection.execute(
-        sa.select(ledger_head.c.seq, ledger_head.c.row_hash).where(head_row).with_for_update()
-    ).one_or_none()
-    if head is None:
-        raise StoreError("ledger_head has no row: migrate the database (alliance-hub db upgrade)")
-    seq, prev_hash = head
+    seq, prev_hash = lock_head(connection)
     rows: list[dict[str, Any]] = []
     for entry in entries:
         seq += 1

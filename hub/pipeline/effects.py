@@ -16,7 +16,7 @@ from alliance_connector.identifiers import Identifier
 from alliance_connector.messages import CreditSignal, InstructionAck
 from alliance_connector.reasons import Reason
 from alliance_connector.topics import ACKS_PREFIX
-from hub.ledger.chain import LedgerEntry, append
+from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.pipeline.checks import AcceptedAck, AcceptedSignal, Outcome, Rejection, topic_owner
 from hub.pipeline.instructions import NewInstruction, issue_for_clusters
 from hub.pipeline.linking import link_all, present_identifiers, record_presence
@@ -231,7 +231,13 @@ class _Batch:
 def apply_batch(
     connection: sa.Connection, batch: Sequence[CheckedRecord], now: datetime
 ) -> BatchEffects:
-    """Write the batch's effects inside the caller's transaction; return what happened."""
+    """Write the batch's effects inside the caller's transaction; return what happened.
+
+    The batch first takes the ledger's lock, so batches from several workers run one after
+    another: linking must see every link another worker committed, or two workers could give
+    one identifier two clusters. Checking signatures, the costly part, stays parallel.
+    """
+    lock_head(connection)
     handled = _already_handled(connection, batch)
     accepted_before = _already_accepted(connection, batch)
     verdicts: list[tuple[CheckedRecord, Outcome]] = []

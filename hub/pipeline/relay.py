@@ -7,12 +7,14 @@ ids are deterministic and members de-duplicate, and rejects name their origin re
 """
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from kafka.producer.future import FutureRecordMetadata
 
 from alliance_connector.envelope import seal
 from alliance_connector.identifiers import Identifier, IdentifierScheme
@@ -31,6 +33,8 @@ from hub.store.schema import instructions, rejects
 from hub.store.timestamps import as_utc
 
 __all__ = ["OutboxRelay", "RelayResult"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -91,19 +95,19 @@ class OutboxRelay:
             ).all()
             if not pending and not refused:
                 return result
-            futures = [
-                self._producer.send(
+            instruction_futures = [
+                self._send(
                     instructions_topic(member_id(row.target_member)),
-                    key=row.instruction_id.encode(),
-                    value=self._sealed(self._instruction_schema, _instruction(row).to_record()),
+                    row.instruction_id,
+                    self._sealed(self._instruction_schema, _instruction(row).to_record()),
                 )
                 for row in pending
             ]
-            futures += [
-                self._producer.send(
+            reject_futures = [
+                self._send(
                     REJECTED_TOPIC,
-                    key=f"{row.topic}:{row.partition}:{row.offset}".encode(),
-                    value=self._sealed(
+                    f"{row.topic}:{row.partition}:{row.offset}",
+                    self._sealed(
                         self._reject_schema,
                         {
                             "original": row.original,
@@ -119,27 +123,51 @@ class OutboxRelay:
                 for row in refused
             ]
             self._producer.flush()
-            try:
-                for future in futures:
-                    future.get(timeout=30)
-            except KafkaError as exc:
-                raise BrokerError(f"outbox delivery not confirmed: {type(exc).__name__}") from exc
             sent_at = datetime.now(now.tzinfo)
-            if pending:
-                ids = [row.instruction_id for row in pending]
+            delivered = [r for r, f in zip(pending, instruction_futures, strict=True) if _ok(f)]
+            published = [r for r, f in zip(refused, reject_futures, strict=True) if _ok(f)]
+            failed = len(pending) + len(refused) - len(delivered) - len(published)
+            if failed and not delivered and not published:
+                raise BrokerError(f"none of {failed} outbox records was confirmed by the broker")
+            if failed:
+                # One member's missing topic must not hold up everyone else's instructions.
+                log.warning(
+                    "%d outbox records not confirmed; they stay unsent and are retried", failed
+                )
+            if delivered:
+                ids = [row.instruction_id for row in delivered]
                 connection.execute(
                     instructions.update()
                     .where(instructions.c.instruction_id.in_(ids))
                     .values(sent_at=sent_at)
                 )
-            if refused:
+            if published:
                 connection.execute(
                     rejects.update()
-                    .where(rejects.c.reject_id.in_([row.reject_id for row in refused]))
+                    .where(rejects.c.reject_id.in_([row.reject_id for row in published]))
                     .values(sent_at=sent_at)
                 )
-        result.instructions, result.rejects = len(pending), len(refused)
+        result.instructions, result.rejects = len(delivered), len(published)
         result.latencies = [
-            (sent_at - as_utc(row.trigger_at)).total_seconds() for row in pending if row.trigger_at
+            (sent_at - as_utc(row.trigger_at)).total_seconds()
+            for row in delivered
+            if row.trigger_at
         ]
         return result
+
+    def _send(self, topic: str, key: str, value: bytes) -> FutureRecordMetadata | None:
+        try:
+            return self._producer.send(topic, key=key.encode(), value=value)
+        except KafkaError as exc:  # e.g. no metadata for the topic within max_block_ms
+            log.warning("cannot send to %s: %s", topic, type(exc).__name__)
+            return None
+
+
+def _ok(future: FutureRecordMetadata | None) -> bool:
+    if future is None:
+        return False
+    try:
+        future.get(timeout=30)
+    except KafkaError:
+        return False
+    return True

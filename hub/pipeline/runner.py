@@ -7,9 +7,15 @@ idempotent (see `effects`), so nothing is lost and nothing doubled. Poison recor
 rejects and never stop a partition. A database or broker that is down is retried with
 back-off, forever, with readiness reported false meanwhile: transient faults are never
 dead-lettered.
+
+Two threads share the work so that database time overlaps with signature checks: the
+consumer thread polls, verifies and commits offsets (kafka-python's consumer is not
+thread-safe, so only it touches the consumer); the writer thread stores effects and publishes
+the outbox, one batch at a time, in poll order, and hands back the offsets it may commit.
 """
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -104,6 +110,12 @@ def _checked(record: ConsumerRecord, context: CheckContext) -> CheckedRecord:
     )
 
 
+@dataclass(frozen=True)
+class _Handoff:
+    checked: list[CheckedRecord]
+    offsets: dict[TopicPartition, OffsetAndMetadata]
+
+
 class Worker:
     """One member of the hub's worker group."""
 
@@ -134,25 +146,35 @@ class Worker:
         )
         self._consumer.subscribe(pattern=self.options.subscription)
         self._producer = KafkaProducer(
-            acks="all", enable_idempotence=True, linger_ms=2, **kafka_options
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=2,
+            max_block_ms=5_000,  # a missing topic delays one relay round, not a minute
+            **kafka_options,
         )
         self._relay = OutboxRelay(self._producer, hub_key)
         self._progress = _Progress()
+        # Checked batches wait here for the writer: one being written, one checked, no more.
+        self._handoff: queue.Queue[_Handoff | None] = queue.Queue(maxsize=1)
+        self._written: queue.Queue[dict[TopicPartition, OffsetAndMetadata]] = queue.Queue()
 
     def _retrying(self, what: str, action: Callable[[], T], stop: threading.Event) -> T | None:
+        """`action()`, retried with back-off while it fails transiently; None once `stop` is
+        set between attempts (the first attempt always runs, so a batch in hand finishes)."""
         delay = 0.1
-        while not stop.is_set():
+        while True:
             try:
                 result = action()
             except TRANSIENT as exc:
                 self.ready = False
+                if stop.is_set():
+                    return None
                 log.warning("%s failed (%s); retrying in %.1fs", what, type(exc).__name__, delay)
                 stop.wait(delay)
                 delay = min(delay * 2, self.options.backoff_max_s)
                 continue
             self.ready = True
             return result
-        return None
 
     def _context(self, topics: set[str]) -> CheckContext:
         owners = {owner for topic in topics if (owner := topic_owner(topic))}
@@ -171,68 +193,108 @@ class Worker:
     def _relay_once(self) -> RelayResult:
         return self._relay.flush(self.engine, datetime.now(UTC))
 
-    def run_once(self, stop: threading.Event) -> int:
-        """Poll, handle and commit one batch; return how many records it held."""
+    def _commit_written(self) -> None:
+        """Commit the offsets of batches the writer has finished (consumer thread only)."""
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        while True:
+            try:
+                offsets |= self._written.get_nowait()
+            except queue.Empty:
+                break
+        if not offsets:
+            return
+        try:
+            self._consumer.commit(offsets)
+        except CommitFailedError:
+            # The group rebalanced; the new owner replays these records and skips them.
+            log.warning("offset commit refused after a rebalance; effects are already stored")
+
+    def _check_next(self, stop: threading.Event) -> _Handoff | None:
+        """Poll and verify one batch (consumer thread); None when there was nothing."""
         polled = self._consumer.poll(timeout_ms=self.options.poll_timeout_ms)
         records = sorted(
             (r for batch in polled.values() for r in batch),
             key=lambda r: (r.topic, r.partition, r.offset),
         )
         if not records:
-            relayed = self._retrying("outbox relay", self._relay_once, stop)
-            if relayed and self.stats is not None and (relayed.instructions or relayed.rejects):
-                self.stats.relayed.append(relayed)
-            return 0
+            return None
         if self.stats is not None and self.stats.first_record_at is None:
             self.stats.first_record_at = time.monotonic()
-        context = self._retrying(
-            "registry read", lambda: self._context({r.topic for r in records}), stop
-        )
+        topics = {r.topic for r in records}
+        context = self._retrying("registry read", lambda: self._context(topics), stop)
         if context is None:
-            return 0
-        checked = [
-            CheckedRecord(
-                r.topic,
-                r.partition,
-                r.offset,
-                datetime.fromtimestamp(r.timestamp / 1000, UTC),
-                r.value,
-                check_record(
-                    r.value, r.topic, datetime.fromtimestamp(r.timestamp / 1000, UTC), context
-                ),
-            )
+            return None
+        offsets = {
+            TopicPartition(r.topic, r.partition): OffsetAndMetadata(r.offset + 1, "", -1)
             for r in records
-        ]
-        effects = self._retrying("database write", lambda: self._apply(checked), stop)
+        }
+        return _Handoff([_checked(r, context) for r in records], offsets)
+
+    def _write(self, handoff: _Handoff, stop: threading.Event) -> bool:
+        """Store one batch's effects and publish the outbox (writer thread); False if stopped
+        first, in which case nothing of the batch is committed and it is redelivered."""
+        started = time.perf_counter()
+        effects = self._retrying("database write", lambda: self._apply(handoff.checked), stop)
         if effects is None:
-            return 0  # stopping: nothing committed, the batch is redelivered
+            return False
+        stored = time.perf_counter()
         relayed = self._retrying("outbox relay", self._relay_once, stop)
         if relayed is None:
-            return 0
-        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
-        for r in records:
-            offsets[TopicPartition(r.topic, r.partition)] = OffsetAndMetadata(r.offset + 1, "", -1)
-        try:
-            self._consumer.commit(offsets)
-        except CommitFailedError:
-            # The group rebalanced; the new owner replays these records and skips them.
-            log.warning("offset commit refused after a rebalance; effects are already stored")
-        self._progress.add(len(records), effects, relayed)
+            return False
+        log.debug(
+            "batch of %d: stored in %.1f ms, %d instructions relayed in %.1f ms",
+            len(handoff.checked),
+            (stored - started) * 1000,
+            relayed.instructions,
+            (time.perf_counter() - stored) * 1000,
+        )
+        self._written.put(handoff.offsets)
+        self._progress.add(len(handoff.checked), effects, relayed)
         if self.stats is not None:
             self.stats.batches += 1
-            self.stats.records += len(records)
+            self.stats.records += len(handoff.checked)
             self.stats.effects.append(effects)
             self.stats.relayed.append(relayed)
-        return len(records)
+        return True
+
+    def _write_loop(self, stop: threading.Event) -> None:
+        while True:
+            try:
+                handoff = self._handoff.get(timeout=0.2)
+            except queue.Empty:
+                if stop.is_set():
+                    return
+                # Idle: publish what an earlier crash or another worker left unsent.
+                relayed = self._retrying("outbox relay", self._relay_once, stop)
+                if relayed and self.stats is not None and (relayed.instructions or relayed.rejects):
+                    self.stats.relayed.append(relayed)
+                continue
+            if handoff is None or not self._write(handoff, stop):
+                return
 
     def assignment(self) -> set[TopicPartition]:
         """The partitions this worker currently owns in its group."""
         return set(self._consumer.assignment())
 
     def run(self, stop: threading.Event) -> None:
-        """Work until `stop` is set."""
-        while not stop.is_set():
-            self.run_once(stop)
+        """Work until `stop` is set. This thread polls, verifies and commits offsets; a writer
+        thread stores effects and publishes, so database time overlaps with verification."""
+        writer = threading.Thread(target=self._write_loop, args=(stop,), name="hub-writer")
+        writer.start()
+        try:
+            while not stop.is_set() and writer.is_alive():
+                self._commit_written()
+                handoff = self._check_next(stop)
+                while handoff is not None and not stop.is_set():
+                    try:
+                        self._handoff.put(handoff, timeout=0.1)
+                        handoff = None
+                    except queue.Full:
+                        self._commit_written()
+        finally:
+            stop.set()
+            writer.join()
+            self._commit_written()
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)
