@@ -1,6 +1,6 @@
 """The worker benchmark, same as `alliance-hub bench` (see hub/benchmark.py for what it measures).
 
-    python bench/worker.py [--count 20000] [--rate 1000] [--seconds 10] [--every 10] [--json]
+python bench/worker.py [--count 20000] [--rate 1000] [--seconds 10] [--every 10] [--json]
 """
 
 import sys

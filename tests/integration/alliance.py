@@ -23,6 +23,7 @@ from alliance_connector import (
     TokenKey,
     open_verified,
 )
+from alliance_connector.identifiers import IdentifierScheme, uscc_check_character
 from alliance_connector.messages import SanctionInstruction
 from alliance_connector.topics import HUB_SIGNER, MemberId, instructions_topic, member_id
 from hub.kafka.topics import ensure_topics, hub_topics, member_topics
@@ -31,6 +32,13 @@ from hub.store.engine import open_engine
 from hub.store.members import add_key, register_member
 from hub.store.migrate import upgrade
 from hub.store.schema import list_entries, list_entry_identifiers
+
+
+def numbered_uscc(n: int, region: str = "913301") -> Identifier:
+    """A valid USCC for subject number n (computed check character)."""
+    first17 = f"{region}00{n:09d}"
+    return Identifier(IdentifierScheme.USCC, first17 + uscc_check_character(first17))
+
 
 TOKEN_KEY = TokenKey(1, b"alliance-test-token-key-32-bytes!")
 ALL_CATEGORIES = list(SignalCategory)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +25,9 @@ from hub.config import SOURCE_ROOT
 from hub.kafka.acls import grant_member_acls
 from hub.kafka.local_broker import start_local_broker
 from hub.kafka.topics import ensure_topics, member_topics
+
+if TYPE_CHECKING:
+    from tests.integration.alliance import Alliance
 
 BROKER_SCRIPT = SOURCE_ROOT / "deploy" / "kafka" / "broker"
 POSTGRES_SCRIPT = SOURCE_ROOT / "deploy" / "postgres" / "local"
@@ -159,3 +163,18 @@ def onboard(
         return member
 
     return make
+
+
+@pytest.fixture
+def alliance(
+    kafka_bootstrap: str,
+    kafka_admin: KafkaAdminClient,
+    fresh_postgres_url: str,
+    unique_name: Callable[[str], str],
+) -> Iterator["Alliance"]:
+    """A small alliance of its own on the real broker and a fresh PostgreSQL database."""
+    from tests.integration.alliance import Alliance
+
+    built = Alliance(kafka_bootstrap, fresh_postgres_url, kafka_admin, unique_name("a"))
+    yield built
+    built.close()

@@ -10,21 +10,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
 from alliance_connector import Identifier, IdentifierScheme, SanctionAction, SignalCategory
-from alliance_connector.identifiers import uscc_check_character
 from alliance_connector.topics import signals_topic
 from hub.ledger.verify import verify
 from hub.pipeline.instructions import instruction_id
 from hub.store.schema import accepted_signals, instructions, ledger
-from tests.integration.alliance import Alliance, instructions_for, wait_until
+from tests.integration.alliance import Alliance, instructions_for, numbered_uscc, wait_until
 
 SIGNALS = 10_000
 SUBJECTS = 200
@@ -33,20 +30,7 @@ KILLS = 4
 
 
 def uscc(n: int) -> Identifier:
-    first17 = f"91330100{n:09d}"
-    return Identifier(IdentifierScheme.USCC, first17 + uscc_check_character(first17))
-
-
-@pytest.fixture
-def alliance(
-    kafka_bootstrap: str,
-    kafka_admin: KafkaAdminClient,
-    fresh_postgres_url: str,
-    unique_name: Callable[[str], str],
-) -> Iterator[Alliance]:
-    built = Alliance(kafka_bootstrap, fresh_postgres_url, kafka_admin, unique_name("k"))
-    yield built
-    built.close()
+    return numbered_uscc(n, "913301")
 
 
 class WorkerProcess:

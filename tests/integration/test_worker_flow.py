@@ -2,12 +2,10 @@
 one member is sanctioned at every member where its cluster is active; acks update the store;
 the ledger verifies."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
-from kafka.admin import KafkaAdminClient
 
 from alliance_connector import (
     AckStatus,
@@ -28,18 +26,6 @@ from tests.integration.alliance import (
 )
 
 USCC = Identifier(IdentifierScheme.USCC, "91330100799655058B")
-
-
-@pytest.fixture
-def alliance(
-    kafka_bootstrap: str,
-    kafka_admin: KafkaAdminClient,
-    fresh_postgres_url: str,
-    unique_name: Callable[[str], str],
-) -> Iterator[Alliance]:
-    built = Alliance(kafka_bootstrap, fresh_postgres_url, kafka_admin, unique_name("a"))
-    yield built
-    built.close()
 
 
 def store(name: str) -> Callable[[Alliance], Identifier]:

@@ -2,11 +2,8 @@
 returns the backlog drains with nothing lost or doubled."""
 
 import time
-from collections.abc import Callable, Iterator
 
-import pytest
 import sqlalchemy as sa
-from kafka.admin import KafkaAdminClient
 
 from alliance_connector import Identifier, IdentifierScheme, SignalCategory
 from hub.store.engine import open_engine
@@ -16,18 +13,6 @@ from tests.integration.tcp_proxy import TcpProxy
 from tests.integration.test_worker_crash import committed_offsets
 
 USCC = Identifier(IdentifierScheme.USCC, "91330100799655058B")
-
-
-@pytest.fixture
-def alliance(
-    kafka_bootstrap: str,
-    kafka_admin: KafkaAdminClient,
-    fresh_postgres_url: str,
-    unique_name: Callable[[str], str],
-) -> Iterator[Alliance]:
-    built = Alliance(kafka_bootstrap, fresh_postgres_url, kafka_admin, unique_name("o"))
-    yield built
-    built.close()
 
 
 def count(alliance: Alliance, table: sa.Table) -> int:

@@ -2,13 +2,10 @@
 and leaves the worker running; a rejected signal causes no instruction."""
 
 import dataclasses
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 from kafka import KafkaProducer
-from kafka.admin import KafkaAdminClient
 
 from alliance_connector import (
     HUB_SIGNER,
@@ -35,18 +32,6 @@ from tests.integration.alliance import TOKEN_KEY, Alliance, RunningWorker, read_
 
 USCC = Identifier(IdentifierScheme.USCC, "91330100799655058B")
 CATEGORY_LIMITED = [SignalCategory.PRESENCE, SignalCategory.FAKE_TRANSACTION]
-
-
-@pytest.fixture
-def alliance(
-    kafka_bootstrap: str,
-    kafka_admin: KafkaAdminClient,
-    fresh_postgres_url: str,
-    unique_name: Callable[[str], str],
-) -> Iterator[Alliance]:
-    built = Alliance(kafka_bootstrap, fresh_postgres_url, kafka_admin, unique_name("r"))
-    yield built
-    built.close()
 
 
 def envelope_bytes(

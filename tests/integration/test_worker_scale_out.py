@@ -1,38 +1,20 @@
 """Two workers in one consumer group share the partitions and together produce exactly the
 effects one worker would."""
 
-from collections.abc import Callable, Iterator
-
-import pytest
 import sqlalchemy as sa
-from kafka.admin import KafkaAdminClient
 
 from alliance_connector import Identifier, IdentifierScheme, SanctionAction, SignalCategory
-from alliance_connector.identifiers import uscc_check_character
 from hub.ledger.verify import verify
 from hub.pipeline.instructions import instruction_id
 from hub.store.schema import accepted_signals, instructions, ledger
-from tests.integration.alliance import Alliance, RunningWorker, wait_until
+from tests.integration.alliance import Alliance, RunningWorker, numbered_uscc, wait_until
 
 SUBJECTS = 60
 LISTED = 20
 
 
 def uscc(n: int) -> Identifier:
-    first17 = f"91440300{n:09d}"
-    return Identifier(IdentifierScheme.USCC, first17 + uscc_check_character(first17))
-
-
-@pytest.fixture
-def alliance(
-    kafka_bootstrap: str,
-    kafka_admin: KafkaAdminClient,
-    fresh_postgres_url: str,
-    unique_name: Callable[[str], str],
-) -> Iterator[Alliance]:
-    built = Alliance(kafka_bootstrap, fresh_postgres_url, kafka_admin, unique_name("s"))
-    yield built
-    built.close()
+    return numbered_uscc(n, "914403")
 
 
 def test_two_workers_share_the_load_with_the_effects_of_one(alliance: Alliance) -> None:
