@@ -45,10 +45,13 @@ def hub_topics() -> list[TopicSpec]:
 
 def member_topics(member: MemberId) -> list[TopicSpec]:
     """The three topics a member owns."""
+    # The broker stamps what members write, so a member cannot backdate a record past a
+    # key revocation or a clock-skew check.
+    stamped = {"message.timestamp.type": "LogAppendTime"}
     return [
-        TopicSpec(signals_topic(member), partitions=SIGNAL_PARTITIONS),
+        TopicSpec(signals_topic(member), partitions=SIGNAL_PARTITIONS, configs=stamped),
         TopicSpec(instructions_topic(member), partitions=3),
-        TopicSpec(acks_topic(member), partitions=3),
+        TopicSpec(acks_topic(member), partitions=3, configs=stamped),
     ]
 
 

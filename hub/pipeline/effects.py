@@ -53,6 +53,24 @@ class BatchEffects:
     rejected: dict[Reason, int] = field(default_factory=dict)
     instructions: list[NewInstruction] = field(default_factory=list)
 
+    def merge(self, other: "BatchEffects") -> None:
+        """Add another batch's counts to these."""
+        self.accepted += other.accepted
+        self.acks += other.acks
+        self.skipped += other.skipped
+        for reason, count in other.rejected.items():
+            self.rejected[reason] = self.rejected.get(reason, 0) + count
+        self.instructions += other.instructions
+
+
+def _kept_original(value: bytes | None, reason: Reason) -> bytes:
+    """What a reject keeps of the refused record. A record refused for an identifier rule most
+    likely carries a personal identifier in clear, so none of it is kept (the record stays on
+    its topic, for its retention, for whoever must see it)."""
+    if reason is Reason.INVALID_IDENTIFIER:
+        return b""
+    return (value or b"")[:KEPT_ORIGINAL_BYTES]
+
 
 def _already_handled(
     connection: sa.Connection, batch: Sequence[CheckedRecord]
@@ -120,7 +138,7 @@ class _Batch:
                 "member_id": member,
                 "reason": str(rejection.reason),
                 "detail": rejection.detail,
-                "original": (item.value or b"")[:KEPT_ORIGINAL_BYTES],
+                "original": _kept_original(item.value, rejection.reason),
                 "rejected_at": self.now,
             }
         )

@@ -14,6 +14,7 @@ thread-safe, so only it touches the consumer); the writer thread stores effects 
 the outbox, one batch at a time, in poll order, and hands back the offsets it may commit.
 """
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -28,13 +29,14 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 
 from alliance_connector.envelope import MAX_ENVELOPE_BYTES
+from alliance_connector.reasons import Reason
 from alliance_connector.signing import SigningKey
 from hub.errors import BrokerError, StoreUnavailable
 from hub.kafka.topics import WORKER_SUBSCRIPTION
-from hub.pipeline.checks import CheckContext, check_record, topic_owner
+from hub.pipeline.checks import CheckContext, Rejection, check_record, topic_owner
 from hub.pipeline.effects import BatchEffects, CheckedRecord, apply_batch
 from hub.pipeline.relay import OutboxRelay, RelayResult
 from hub.store.members import allowed_categories, keys_for
@@ -44,8 +46,10 @@ __all__ = ["Worker", "WorkerOptions", "WorkerStats"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Errors worth waiting out: the database or broker is away, or two workers raced on a key.
-TRANSIENT = (OperationalError, DBAPIError, StoreUnavailable, BrokerError, KafkaError)
+# Errors that a value in a record causes and no retry can cure.
+PERMANENT = (DataError, IntegrityError)
+# Errors worth waiting out: the database or broker is away.
+TRANSIENT = (OperationalError, InterfaceError, StoreUnavailable, BrokerError, KafkaError)
 
 
 @dataclass(frozen=True)
@@ -102,8 +106,23 @@ class _Progress:
             self._reset()
 
 
+LOG_APPEND_TIME = 1
+
+
+def _record_time(record: ConsumerRecord) -> datetime:
+    """When the broker took the record. Member topics use LogAppendTime, which the member
+    cannot set; for any other timestamp the hub's own clock stands in, never the producer's
+    claim (a holder of a revoked key could backdate it)."""
+    if record.timestamp_type == LOG_APPEND_TIME:
+        try:
+            return datetime.fromtimestamp(record.timestamp / 1000, UTC)
+        except (ValueError, OverflowError, OSError):
+            pass
+    return datetime.now(UTC)
+
+
 def _checked(record: ConsumerRecord, context: CheckContext) -> CheckedRecord:
-    record_time = datetime.fromtimestamp(record.timestamp / 1000, UTC)
+    record_time = _record_time(record)
     verdict = check_record(record.value, record.topic, record_time, context)
     return CheckedRecord(
         record.topic, record.partition, record.offset, record_time, record.value, verdict
@@ -157,6 +176,7 @@ class Worker:
         # Checked batches wait here for the writer: one being written, one checked, no more.
         self._handoff: queue.Queue[_Handoff | None] = queue.Queue(maxsize=1)
         self._written: queue.Queue[dict[TopicPartition, OffsetAndMetadata]] = queue.Queue()
+        self._writer_error: BaseException | None = None
 
     def _retrying(self, what: str, action: Callable[[], T], stop: threading.Event) -> T | None:
         """`action()`, retried with back-off while it fails transiently; None once `stop` is
@@ -190,6 +210,26 @@ class Worker:
         with self.engine.begin() as connection:
             return apply_batch(connection, checked, datetime.now(UTC))
 
+    def _store(self, checked: list[CheckedRecord]) -> BatchEffects:
+        """Apply the batch; if the store refuses it for good (a value it cannot hold), apply
+        record by record and turn each refused record into a reject, so one record can never
+        stop every partition."""
+        try:
+            return self._apply(checked)
+        except PERMANENT as exc:
+            log.warning("store refused a batch (%s); isolating the record", type(exc).__name__)
+        total = BatchEffects()
+        for item in checked:
+            try:
+                one = self._apply([item])
+            except PERMANENT as exc:
+                refused = Rejection(
+                    Reason.INVALID_FIELD, f"the store refused it: {type(exc).__name__}"
+                )
+                one = self._apply([dataclasses.replace(item, outcome=refused)])
+            total.merge(one)
+        return total
+
     def _relay_once(self) -> RelayResult:
         return self._relay.flush(self.engine, datetime.now(UTC))
 
@@ -201,6 +241,9 @@ class Worker:
                 offsets |= self._written.get_nowait()
             except queue.Empty:
                 break
+        # After a rebalance, partitions handed to another worker are theirs to commit.
+        owned = self._consumer.assignment()
+        offsets = {tp: offset for tp, offset in offsets.items() if tp in owned}
         if not offsets:
             return
         try:
@@ -234,13 +277,16 @@ class Worker:
         """Store one batch's effects and publish the outbox (writer thread); False if stopped
         first, in which case nothing of the batch is committed and it is redelivered."""
         started = time.perf_counter()
-        effects = self._retrying("database write", lambda: self._apply(handoff.checked), stop)
+        effects = self._retrying("database write", lambda: self._store(handoff.checked), stop)
         if effects is None:
             return False
         stored = time.perf_counter()
-        relayed = self._retrying("outbox relay", self._relay_once, stop)
-        if relayed is None:
-            return False
+        try:
+            relayed = self._relay_once()
+        except TRANSIENT as exc:
+            # The outbox rows are stored, so the offsets may move on; the idle loop retries.
+            log.warning("outbox relay failed (%s); unsent rows stay queued", type(exc).__name__)
+            relayed = RelayResult()
         log.debug(
             "batch of %d: stored in %.1f ms, %d instructions relayed in %.1f ms",
             len(handoff.checked),
@@ -258,6 +304,15 @@ class Worker:
         return True
 
     def _write_loop(self, stop: threading.Event) -> None:
+        try:
+            self._write_until_stopped(stop)
+        except BaseException as exc:
+            # A bug, not a fault to wait out: stop the worker and let run() raise it, so the
+            # process exits non-zero and its supervisor restarts it.
+            self._writer_error = exc
+            stop.set()
+
+    def _write_until_stopped(self, stop: threading.Event) -> None:
         while True:
             try:
                 handoff = self._handoff.get(timeout=0.2)
@@ -295,6 +350,8 @@ class Worker:
             stop.set()
             writer.join()
             self._commit_written()
+        if self._writer_error is not None:
+            raise self._writer_error
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)

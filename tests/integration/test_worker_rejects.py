@@ -188,6 +188,14 @@ def test_every_reason_code_is_produced_and_the_worker_goes_on(alliance: Alliance
     assert sorted(stored) == sorted(expected)
     assert set(Reason) <= set(stored), set(Reason) - set(stored)  # every code exercised
     assert rejected_rows == len(expected)  # one ledger row per reject
+    with alliance.engine.connect() as connection:
+        kept = connection.execute(
+            sa.select(rejects.c.reason, rejects.c.original).where(
+                rejects.c.reason == "INVALID_IDENTIFIER"
+            )
+        ).all()
+    # The clear mobile number that earned that reject is not kept by the hub.
+    assert [bytes(original) for _, original in kept] == [b""]
     # Only the shop's PRESENCE produced instructions: the rejected signals named the same
     # blacklisted USCC and caused none.
     assert alliance.scalar(sa.select(sa.func.count()).select_from(instructions)) == 1

@@ -121,6 +121,16 @@ def test_unknown_symbols_from_a_newer_writer_are_typed_errors() -> None:
         CreditSignal.from_record(record)
 
 
+def test_ack_rules_keep_out_what_a_store_cannot_hold() -> None:
+    with pytest.raises(InvalidField, match="control"):
+        validate_ack(dataclasses.replace(ACK, note="a\x00b"))
+    with pytest.raises(InvalidField, match="instruction_id"):
+        validate_ack(dataclasses.replace(ACK, instruction_id="x" * 65))
+    with pytest.raises(InvalidField, match="instruction_id"):
+        validate_ack(dataclasses.replace(ACK, instruction_id="ins\x00"))
+    validate_ack(dataclasses.replace(ACK, note="line one\nline two\tend"))
+
+
 def test_ack_rules() -> None:
     with pytest.raises(InvalidField, match="note"):
         validate_ack(dataclasses.replace(ACK, note="x" * 5000))

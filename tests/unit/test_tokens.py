@@ -125,6 +125,7 @@ def test_token_version() -> None:
         " tk1:" + "a" * 64,
         "tk0:" + "a" * 64,  # versions start at 1
         "tk01:" + "a" * 64,  # one spelling per version: no leading zeros
+        "tk1234567:" + "a" * 64,  # at most six digits: a token fits every store's column
     ],
 )
 def test_non_tokens_are_recognised_and_not_quoted(value: str) -> None:

@@ -55,7 +55,7 @@ PERSONAL_SCHEMES: frozenset[IdentifierScheme] = frozenset(
 
 # Kept here rather than imported from tokens (which imports this module) so that the repr
 # below can tell a token, which may be shown, from a raw personal value, which may not.
-_TOKEN_VALUE = re.compile(r"tk([1-9]\d*):[0-9a-f]{64}", re.ASCII)
+_TOKEN_VALUE = re.compile(r"tk([1-9]\d{0,5}):[0-9a-f]{64}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True, repr=False)

@@ -38,8 +38,9 @@ __all__ = [
 ]
 
 # re.ASCII: without it \d would also accept other scripts' digits, e.g. "tk٣:…".
-# The version has no leading zeros and starts at 1, as TokenKey requires: one spelling per token.
-TOKEN_PREFIX_RE: re.Pattern[str] = re.compile(r"tk([1-9]\d*):[0-9a-f]{64}", re.ASCII)
+# The version has no leading zeros and starts at 1, as TokenKey requires: one spelling per token;
+# six digits at most keep a token within every store's column width.
+TOKEN_PREFIX_RE: re.Pattern[str] = re.compile(r"tk([1-9]\d{0,5}):[0-9a-f]{64}", re.ASCII)
 
 # A 256-bit secret matches the strength of SHA-256; shorter keys would be the weak link.
 _MIN_SECRET_BYTES = 32

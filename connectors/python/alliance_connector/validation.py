@@ -6,6 +6,8 @@ and by the hub on receipt: the same function on both sides.
 - A subject has at least one identifier; the observed window does not run backwards.
 """
 
+import re
+
 from alliance_connector.errors import InvalidField, InvalidIdentifier, InvalidMemberId
 from alliance_connector.identifiers import (
     PERSONAL_SCHEMES,
@@ -53,9 +55,19 @@ def _check_member(value: str, field: str) -> None:
         raise InvalidField(field, str(exc)) from None
 
 
+# Control characters (NUL above all, which PostgreSQL text refuses) have no place in free
+# text; line breaks and tabs do.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INSTRUCTION_ID = re.compile(r"[\x21-\x7e]{1,64}")
+
+
 def _check_note(note: str | None, field: str) -> None:
-    if note is not None and len(note) > MAX_NOTE_CHARS:
+    if note is None:
+        return
+    if len(note) > MAX_NOTE_CHARS:
         raise InvalidField(field, f"at most {MAX_NOTE_CHARS} characters")
+    if _CONTROL.search(note):
+        raise InvalidField(field, "no control characters")
 
 
 def validate_signal(signal: CreditSignal, signer: str | None = None) -> None:
@@ -90,6 +102,6 @@ def validate_ack(ack: InstructionAck, signer: str | None = None) -> None:
     _check_member(ack.member, "member")
     if signer is not None and ack.member != signer:
         raise InvalidField("member", f"must be the signer {signer!r}")
-    if not ack.instruction_id:
-        raise InvalidField("instruction_id", "must not be empty")
+    if not _INSTRUCTION_ID.fullmatch(ack.instruction_id):
+        raise InvalidField("instruction_id", "1-64 printable ASCII characters, no spaces")
     _check_note(ack.note, "note")
