@@ -123,9 +123,18 @@ def demo(
     bootstrap = resolve_bootstrap(settings)
     revision = upgrade(open_engine(settings.database_url))
     prepare_broker(settings, bootstrap)
+    if not settings.hub_key_path.exists():
+        SigningKey.generate().save(settings.hub_key_path)
+    hub_key = SigningKey.load(settings.hub_key_path)
     console.print(f"store: {settings.database_url} (revision {revision})")
     console.print(f"topics: {', '.join(spec.name for spec in hub_topics())}")
-    console.print("the worker, simulators and dashboard arrive with the next issues")
+    console.print(
+        f"hub key: {settings.hub_key_path} ({hub_key.key_id}; members pin its public key)"
+    )
+    console.print(
+        "next: 'alliance-hub worker' processes signals; simulators and the dashboard come"
+    )
+    console.print("with the operator issue")
     print(f"Kafka bootstrap: {bootstrap}")  # stdout: the one line a script reads
 
 
