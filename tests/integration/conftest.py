@@ -10,6 +10,7 @@ The SASL broker has no container path: it is the local broker's --sasl profile u
 
 import os
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -18,9 +19,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
+from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient, ScramMechanism, UserScramCredentialUpsertion
+from kafka.errors import KafkaError
 
-from alliance_connector.topics import MemberId, member_id
+from alliance_connector.topics import MemberId, member_id, signals_topic
 from hub.config import SOURCE_ROOT
 from hub.kafka.acls import grant_member_acls
 from hub.kafka.local_broker import start_local_broker
@@ -147,9 +150,26 @@ def sasl_admin(kafka_sasl: SaslBroker) -> Iterator[KafkaAdminClient]:
     admin.close()
 
 
+def wait_for_acls(broker: SaslBroker, member: MemberId, timeout_s: float = 20) -> None:
+    """ACLs and SCRAM users reach the broker's authorizer through the metadata log, a moment
+    after the admin call returns: wait until the member can see its own signals topic."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        consumer = KafkaConsumer(**broker.client_options(member, MEMBER_PASSWORD))
+        try:
+            if consumer.partitions_for_topic(signals_topic(member)):
+                return
+        except KafkaError:
+            pass
+        finally:
+            consumer.close()
+        time.sleep(0.2)
+    raise AssertionError(f"ACLs for {member} did not take effect within {timeout_s}s")
+
+
 @pytest.fixture
 def onboard(
-    sasl_admin: KafkaAdminClient, unique_name: Callable[[str], str]
+    kafka_sasl: SaslBroker, sasl_admin: KafkaAdminClient, unique_name: Callable[[str], str]
 ) -> Callable[[], MemberId]:
     """Register a new member on the broker: SCRAM user, its three topics, its ACLs."""
 
@@ -160,6 +180,7 @@ def onboard(
         )
         ensure_topics(sasl_admin, member_topics(member))
         grant_member_acls(sasl_admin, member)
+        wait_for_acls(kafka_sasl, member)
         return member
 
     return make
