@@ -83,13 +83,15 @@ def main() -> None:
     payload_type, body = "application/vnd.alliance.credit-signal.v1+avro", b"x" * 300
     signature = key.sign(payload_type, body)
 
+    def raw_verify() -> None:
+        for _ in batch:
+            key.verify_key.verify(payload_type, body, signature)
+
     figures = {
         "encode_sign_per_s": rate(count, encode_and_sign),
         "verify_decode_per_s": rate(count, verify_and_decode),
         "raw_sign_per_s": rate(count, lambda: [key.sign(payload_type, body) for _ in batch]),
-        "raw_verify_per_s": rate(
-            count, lambda: [key.verify_key.verify(payload_type, body, signature) for _ in batch]
-        ),
+        "raw_verify_per_s": rate(count, raw_verify),
         "envelope_bytes": sum(map(len, encoded)) / len(encoded),
         "count": count,
     }

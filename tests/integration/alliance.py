@@ -127,6 +127,12 @@ class Alliance:
             keep_stats=True,
         )
 
+    def count(self, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
+        """Rows of `table` matching every condition."""
+        statement = sa.select(sa.func.count()).select_from(table).where(*where)
+        with self.engine.connect() as connection:
+            return int(connection.scalar(statement) or 0)
+
     def scalar(self, statement: sa.Executable) -> object:
         with self.engine.connect() as connection:
             return connection.scalar(statement)

@@ -147,7 +147,8 @@ def test_listener_refuses_forgeries_survives_them_and_acks_once_per_instruction(
     connection = BrokerConnection(
         kafka_sasl.bootstrap, member, MEMBER_PASSWORD, security_protocol="SASL_PLAINTEXT"
     )
-    handed_over, refusals = [], []
+    handed_over: list[SanctionInstruction] = []
+    refusals: list[InstructionRejected] = []
     with InstructionListener(member, [HUB_KEY.verify_key], member_key, connection) as listener:
         deadline = datetime.now(UTC) + timedelta(seconds=60)
         while len(handed_over) < 2 and datetime.now(UTC) < deadline:

@@ -16,7 +16,13 @@ import sqlalchemy as sa
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
-from alliance_connector import Identifier, IdentifierScheme, SanctionAction, SignalCategory
+from alliance_connector import (
+    CreditSignal,
+    Identifier,
+    IdentifierScheme,
+    SanctionAction,
+    SignalCategory,
+)
 from alliance_connector.topics import signals_topic
 from hub.ledger.verify import verify
 from hub.pipeline.instructions import instruction_id
@@ -96,7 +102,7 @@ def test_sigkill_loses_nothing_and_doubles_nothing(alliance: Alliance, tmp_path:
         return Identifier(IdentifierScheme.STORE, f"{alliance.members[member].id}:store:{n}")
 
     # Presences first in each subject's stream, then fake-order reports from the carrier.
-    batches: list[tuple[str, list[object]]] = []
+    batches: list[tuple[str, list[CreditSignal]]] = []
     for n in range(SUBJECTS):
         batches.append(
             ("mall", [alliance.signal("mall", SignalCategory.PRESENCE, uscc(n), store("mall", n))])
@@ -116,7 +122,7 @@ def test_sigkill_loses_nothing_and_doubles_nothing(alliance: Alliance, tmp_path:
 
     def publish() -> None:
         for name, signals in batches:
-            alliance.members[name].publisher.report_many(signals)  # type: ignore[arg-type]
+            alliance.members[name].publisher.report_many(signals)
             time.sleep(0.02)
 
     worker = WorkerProcess(alliance, key_path, tmp_path / "worker.log")

@@ -14,6 +14,7 @@ from alliance_connector import (
     IdentifierScheme,
     InstructionListener,
     SanctionAction,
+    SanctionInstruction,
     SignalCategory,
 )
 from hub.ledger.verify import verify
@@ -54,14 +55,7 @@ def test_joint_sanction_reaches_every_member_with_presence(alliance: Alliance) -
             alliance.signal("express", SignalCategory.FAKE_TRANSACTION, USCC, social_store)
         )
         wait_until(
-            lambda: (
-                alliance.scalar(
-                    sa.select(sa.func.count())
-                    .select_from(instructions)
-                    .where(instructions.c.sent_at.is_not(None))
-                )
-                == 4
-            ),
+            lambda: alliance.count(instructions, instructions.c.sent_at.is_not(None)) == 4,
             what="4 instructions sent",
         )
         mall = instructions_for(alliance, alliance.members["mall"].id, 2)
@@ -91,20 +85,13 @@ def test_acks_update_instructions_and_the_ledger_verifies(alliance: Alliance) ->
             alliance.signal("mall", SignalCategory.PRESENCE, store("mall")(alliance), USCC)
         )
         wait_until(
-            lambda: (
-                alliance.scalar(
-                    sa.select(sa.func.count())
-                    .select_from(instructions)
-                    .where(instructions.c.sent_at.is_not(None))
-                )
-                == 2
-            ),
+            lambda: alliance.count(instructions, instructions.c.sent_at.is_not(None)) == 2,
             what="2 instructions sent",
         )
         listener = InstructionListener(
             mall.id, [alliance.hub_key.verify_key], mall.key, BrokerConnection(alliance.bootstrap)
         )
-        received = []
+        received: list[SanctionInstruction] = []
         deadline = datetime.now(UTC) + timedelta(seconds=30)
         while len(received) < 2 and datetime.now(UTC) < deadline:
             if (instruction := listener.receive(timeout_s=1)) is not None:

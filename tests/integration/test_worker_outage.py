@@ -15,10 +15,6 @@ from tests.integration.test_worker_crash import committed_offsets
 USCC = Identifier(IdentifierScheme.USCC, "91330100799655058B")
 
 
-def count(alliance: Alliance, table: sa.Table) -> int:
-    return int(alliance.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
-
-
 def test_database_outage_holds_offsets_and_then_drains(alliance: Alliance) -> None:
     shop = alliance.join("shop")
     url = sa.make_url(alliance.database_url)
@@ -34,7 +30,7 @@ def test_database_outage_holds_offsets_and_then_drains(alliance: Alliance) -> No
 
         with RunningWorker(alliance.worker(through_proxy)) as worker:
             batch(200)
-            wait_until(lambda: count(alliance, accepted_signals) == 200, what="first 200 handled")
+            wait_until(lambda: alliance.count(accepted_signals) == 200, what="first 200 handled")
             wait_until(lambda: worker.ready, what="ready")
             wait_until(
                 lambda: sum(committed_offsets(alliance.admin, alliance.group).values()) == 200,
@@ -51,7 +47,7 @@ def test_database_outage_holds_offsets_and_then_drains(alliance: Alliance) -> No
             assert not worker.ready
 
             proxy.restore()
-            wait_until(lambda: count(alliance, accepted_signals) == 500, what="the backlog drained")
+            wait_until(lambda: alliance.count(accepted_signals) == 500, what="the backlog drained")
             wait_until(lambda: worker.ready, what="ready again")
             wait_until(
                 lambda: sum(committed_offsets(alliance.admin, alliance.group).values()) == 500,
@@ -67,4 +63,4 @@ def test_database_outage_holds_offsets_and_then_drains(alliance: Alliance) -> No
         )
         rows = connection.scalar(sa.select(sa.func.count()).select_from(ledger))
     assert accepted == 500 and rows == 500  # one row per signal: none lost, none doubled
-    assert count(alliance, rejects) == 0  # a transient fault is never dead-lettered
+    assert alliance.count(rejects) == 0  # a transient fault is never dead-lettered

@@ -96,7 +96,7 @@ def test_signal_rules_name_the_field() -> None:
     for signal, field in cases:
         with pytest.raises((InvalidField, InvalidIdentifier)) as raised:
             validate_signal(signal)
-        assert raised.value.field == field  # type: ignore[union-attr]
+        assert raised.value.field == field
 
 
 def test_reporter_must_be_the_signer_when_the_signer_is_known() -> None:

@@ -1,7 +1,7 @@
 import pytest
 
+from alliance_connector.errors import InvalidMemberId
 from alliance_connector.topics import (
-    InvalidMemberId,
     acks_topic,
     instructions_topic,
     member_id,
