@@ -123,9 +123,11 @@ def demo(
     bootstrap = resolve_bootstrap(settings)
     revision = upgrade(open_engine(settings.database_url))
     prepare_broker(settings, bootstrap)
-    if not settings.hub_key_path.exists():
-        SigningKey.generate().save(settings.hub_key_path)
-    hub_key = SigningKey.load(settings.hub_key_path)
+    if settings.hub_key_path.exists():
+        hub_key = SigningKey.load(settings.hub_key_path)
+    else:
+        hub_key = SigningKey.generate()
+        hub_key.save(settings.hub_key_path)
     console.print(f"store: {settings.database_url} (revision {revision})")
     console.print(f"topics: {', '.join(spec.name for spec in hub_topics())}")
     console.print(

@@ -68,7 +68,6 @@ class WorkerStats:
     batches: int = 0
     records: int = 0
     first_record_at: float | None = None  # time.monotonic() of the first non-empty poll
-    effects: list[BatchEffects] = field(default_factory=list)
     relayed: list[RelayResult] = field(default_factory=list)
 
 
@@ -299,7 +298,6 @@ class Worker:
         if self.stats is not None:
             self.stats.batches += 1
             self.stats.records += len(handoff.checked)
-            self.stats.effects.append(effects)
             self.stats.relayed.append(relayed)
         return True
 
