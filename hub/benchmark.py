@@ -5,7 +5,7 @@
    worker then drains them (verify, decode, link, match, store, commit); signals per second
    run from its first poll to its last record.
 3. Latency: signals are published at a steady rate from another process; every N-th is a
-   PRESENCE of a blacklisted subject, causing two instructions, the others report unlisted
+   PRESENCE of a blacklisted subject, causing three instructions, the others report unlisted
    subjects. Latency runs from the signal's Kafka record time (when the member sent it) to
    the broker's confirmation of the instruction it caused.
 Figures, not assertions: targets are judged by people reading them.
@@ -50,6 +50,9 @@ __all__ = ["BenchResult", "run_bench"]
 
 TOKEN_KEY = TokenKey(1, b"bench-token-key-of-32-bytes-long!")
 UNLISTED = 10_000_000  # subject numbers from here on are on no list
+# A PRESENCE at a platform of an OVERDUE blacklisted subject with a store, under the default
+# policy: RESTRICT_MEMBERSHIP, BLOCK_STORE, PUBLIC_EXPOSURE.
+INSTRUCTIONS_PER_PRESENCE = 3
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def _signal(member: str, category: SignalCategory, *subject: Identifier) -> Cred
 
 
 def _paced_signal(member: str, n: int, every: int) -> CreditSignal:
-    """Every `every`-th signal is a PRESENCE of listed subject n // every (two instructions);
+    """Every `every`-th signal is a PRESENCE of listed subject n // every (three instructions);
     the others report unlisted subjects (no instruction), as most real signals do."""
     if n % every:
         return _signal(member, SignalCategory.FAKE_TRANSACTION, uscc(UNLISTED + n % 5_000))
@@ -158,7 +161,8 @@ def run_bench(
                     "entry_id": f"{prefix}-e{n}",
                     "list_type": "BLACKLIST",
                     "category": "FAKE_TRANSACTION",
-                    "status": "LISTED",
+                    # Overdue: the default policy sanctions it wherever it is present.
+                    "status": "OVERDUE",
                     "listed_at": now,
                 }
                 for n in range(listed)
@@ -214,7 +218,7 @@ def run_bench(
     )
     paced_process.start()
     paced_process.join()
-    expected = 2 * listed
+    expected = INSTRUCTIONS_PER_PRESENCE * listed
     deadline = time.perf_counter() + 120
     while sum(r.instructions for r in stats.relayed[relayed_before:]) < expected:
         if time.perf_counter() > deadline:

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     # rejects, and members pin its public half.
     hub_key_path: Path = Path("hub-signing-key.pem")
 
+    # The sanction policy (TOML, hub/policy/default.toml's format); None: the shipped default.
+    policy_path: Path | None = None
+    # The alliance's tokenisation key (hex) and its version: the list importer turns personal
+    # identifiers that a government file gives in clear into the tokens members send.
+    token_key: SecretStr | None = None
+    token_key_version: int = 1
+
     # Worker: how far a signal's issued_at may be from its Kafka record time.
     max_clock_skew_s: float = 300.0
     worker_group: str = "alliance-hub.worker"

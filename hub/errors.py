@@ -4,9 +4,14 @@
     ├── ConfigError            a setting is missing or contradicts another
     ├── BrokerError            the Kafka side failed
     │   └── LocalBrokerError   deploy/kafka/broker could not start the local broker
-    └── StoreError             the database failed
-        ├── StoreUnavailable   cannot connect (transient: retry, never dead-letter)
-        └── MigrationError     the schema could not be brought to the current revision
+    ├── StoreError             the database failed
+    │   ├── StoreUnavailable   cannot connect (transient: retry, never dead-letter)
+    │   └── MigrationError     the schema could not be brought to the current revision
+    ├── ListError              a sanction-list request cannot be carried out
+    │   ├── UnknownEntry       no entry has this id
+    │   ├── IllegalTransition  the entry's status cannot move there (hub.lists.model)
+    │   └── ImportRefused      an import file has bad rows; nothing was written
+    └── PolicyError            a policy file is malformed; every problem is listed
 
 Third-party exceptions (KafkaError, SQLAlchemyError, alembic's) are translated into these at
 the module that talks to the library, with `raise ... from exc`.
@@ -48,3 +53,42 @@ class StoreUnavailable(StoreError):
 
 class MigrationError(StoreError):
     """The schema could not be migrated to the current revision."""
+
+
+class ListError(HubError):
+    """A sanction-list request cannot be carried out."""
+
+
+class UnknownEntry(ListError):
+    def __init__(self, entry_id: str) -> None:
+        super().__init__(f"no list entry {entry_id!r}")
+        self.entry_id = entry_id
+
+
+class IllegalTransition(ListError):
+    """The lifecycle (hub.lists.model.ALLOWED_TRANSITIONS) does not allow this move."""
+
+    def __init__(self, entry_id: str, current: str, wanted: str, allowed: list[str]) -> None:
+        allowed_text = ", ".join(allowed) or "none: the entry is closed"
+        super().__init__(
+            f"list entry {entry_id!r} is {current} and cannot become {wanted} "
+            f"(allowed from {current}: {allowed_text})"
+        )
+        self.entry_id, self.current, self.wanted, self.allowed = entry_id, current, wanted, allowed
+
+
+class ImportRefused(ListError):
+    """The file has bad rows; `problems` holds (line, field, rule) for every one of them."""
+
+    def __init__(self, path: str, problems: list[tuple[int, str, str]]) -> None:
+        super().__init__(f"{path}: {len(problems)} problem(s); nothing was imported")
+        self.path, self.problems = path, problems
+
+
+class PolicyError(HubError):
+    """A policy file is malformed; `problems` lists every fault, each naming its path."""
+
+    def __init__(self, problems: list[str]) -> None:
+        listing = "".join(f"\n  - {problem}" for problem in problems)
+        super().__init__(f"invalid policy ({len(problems)} problem(s)):{listing}")
+        self.problems = problems

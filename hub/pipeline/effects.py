@@ -13,13 +13,19 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from alliance_connector.identifiers import Identifier
-from alliance_connector.messages import CreditSignal, InstructionAck
+from alliance_connector.messages import CreditSignal, InstructionAck, SignalCategory
 from alliance_connector.reasons import Reason
 from alliance_connector.topics import ACKS_PREFIX
 from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.pipeline.checks import AcceptedAck, AcceptedSignal, Outcome, Rejection, topic_owner
-from hub.pipeline.instructions import NewInstruction, issue_for_clusters
+from hub.pipeline.instructions import (
+    NewInstruction,
+    Trigger,
+    issue_for_clusters,
+    ledger_entries,
+)
 from hub.pipeline.linking import link_all, present_identifiers, record_presence
+from hub.policy.rules import Policy
 from hub.store.schema import accepted_signals, instructions, ledger, rejects
 
 __all__ = ["KEPT_ORIGINAL_BYTES", "BatchEffects", "CheckedRecord", "apply_batch"]
@@ -116,8 +122,9 @@ def _ack_targets(connection: sa.Connection, acks: Sequence[AcceptedAck]) -> dict
 class _Batch:
     """Collects one batch's rows; `apply_batch` drives it."""
 
-    def __init__(self, connection: sa.Connection, now: datetime) -> None:
+    def __init__(self, connection: sa.Connection, policy: Policy, now: datetime) -> None:
         self.connection = connection
+        self.policy = policy
         self.now = now
         self.effects = BatchEffects()
         self.entries: list[LedgerEntry] = []
@@ -125,7 +132,8 @@ class _Batch:
         self.accepted_rows: list[tuple[int, dict[str, object]]] = []  # (entry index, row)
         self.ack_updates: list[dict[str, object]] = []
         self.sightings: list[tuple[str, Identifier]] = []
-        self.triggers: dict[str, tuple[str, datetime]] = {}  # cluster -> first signal in batch
+        # cluster -> the batch's signals about it, the first one of each reporter
+        self.triggers: dict[str, dict[str, Trigger]] = {}
 
     def reject(self, item: CheckedRecord, rejection: Rejection) -> None:
         kind = "ACK_REJECTED" if item.topic.startswith(ACKS_PREFIX) else "SIGNAL_REJECTED"
@@ -156,7 +164,17 @@ class _Batch:
 
     def accept_signal(self, item: CheckedRecord, signal: CreditSignal, cluster: str) -> None:
         self.sightings += [(signal.reporter, i) for i in present_identifiers(signal)]
-        self.triggers.setdefault(cluster, (str(signal.signal_id), item.record_time))
+        trigger = Trigger(
+            str(signal.signal_id),
+            item.record_time,
+            signal.reporter,
+            signal.category is not SignalCategory.PRESENCE,
+            signal.subject,
+        )
+        by_reporter = self.triggers.setdefault(cluster, {})
+        first = by_reporter.get(signal.reporter)
+        if first is None or (trigger.misconduct and not first.misconduct):
+            by_reporter[signal.reporter] = trigger
         self.accepted_rows.append(
             (
                 len(self.entries),
@@ -213,14 +231,10 @@ class _Batch:
     def issue_instructions(self) -> None:
         if not self.triggers:
             return
-        for new in issue_for_clusters(self.connection, self.triggers, self.now):
-            self.effects.instructions.append(new)
-            body = {
-                "target": new.target_member,
-                "action": str(new.action),
-                "entry": new.entry.entry_id,
-            }
-            self.entries.append(LedgerEntry("INSTRUCTION_ISSUED", "hub", body, new.instruction_id))
+        triggers = {cluster: list(t.values()) for cluster, t in self.triggers.items()}
+        issued = issue_for_clusters(self.connection, triggers, self.policy, self.now)
+        self.effects.instructions += issued
+        self.entries += ledger_entries(issued)
 
     def write(self) -> None:
         record_presence(self.connection, self.sightings, self.now)
@@ -247,7 +261,7 @@ class _Batch:
 
 
 def apply_batch(
-    connection: sa.Connection, batch: Sequence[CheckedRecord], now: datetime
+    connection: sa.Connection, batch: Sequence[CheckedRecord], policy: Policy, now: datetime
 ) -> BatchEffects:
     """Write the batch's effects inside the caller's transaction; return what happened.
 
@@ -274,7 +288,7 @@ def apply_batch(
     signals = [o.signal for _, o in verdicts if isinstance(o, AcceptedSignal)]
     clusters = iter(link_all(connection, [s.subject for s in signals]))
     targets = _ack_targets(connection, [o for _, o in verdicts if isinstance(o, AcceptedAck)])
-    work = _Batch(connection, now)
+    work = _Batch(connection, policy, now)
     work.effects.skipped = skipped
     for item, outcome in verdicts:
         if isinstance(outcome, Rejection):

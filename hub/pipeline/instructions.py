@@ -1,36 +1,60 @@
-"""Deciding the instructions a subject cluster calls for, with deterministic ids.
+"""Turning policy decisions into stored instructions (the outbox), and lifting them.
 
-An instruction id is a hash of (list entry, target member, action): the same cause and target
-always give the same id, so re-running the same input — after a crash, or on another worker —
-finds the instruction already stored and issues nothing new, and members recognise replays.
+Two causes lead here. A batch of signals touches subject clusters that match list entries
+(`issue_for_clusters`); a list entry changes status (`reconcile_entry`, from hub.lists). Both
+ask the policy (hub.policy.rules.decide) what each member should do and store what is not
+stored yet.
+
+An instruction id is a hash of (list entry, target member, action) and, for a LIFT, of the
+instruction it lifts: the same cause and target always give the same id, so re-running the
+same input — after a crash, or on another worker — finds the instruction stored and issues
+nothing new, and members recognise replays. The flip side: an action lifted once is not
+issued again for the same entry and member (lifting follows rectification or delisting).
 """
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from alliance_connector.identifiers import Identifier
 from alliance_connector.messages import SanctionAction
+from hub.ledger.chain import LedgerEntry
+from hub.lists.model import ACTIVE_STATUSES
 from hub.pipeline.matching import (
     EntryMatch,
     matching_entries,
+    member_kinds,
     presence_by_member,
     public_identifiers,
 )
-from hub.policy.default import LEGAL_BASIS, actions_for
-from hub.store.schema import instructions
+from hub.policy.rules import Policy, Situation, Targets, decide
+from hub.store.schema import instructions, operator_tasks
 from hub.store.upsert import insert_ignore
 
-__all__ = ["NewInstruction", "instruction_id", "issue_for_clusters"]
+__all__ = [
+    "NewInstruction",
+    "ledger_entries",
+    "Trigger",
+    "instruction_id",
+    "issue_for_clusters",
+    "reconcile_entry",
+]
+
+# A flagged signal is for an operator to review within this time.
+REVIEW_WITHIN = timedelta(days=2)
 
 
-def instruction_id(entry_id: str, target: str, action: SanctionAction) -> str:
-    """The deterministic id of the instruction (entry, target, action)."""
-    digest = hashlib.sha256(f"{entry_id}\x1f{target}\x1f{action}".encode()).hexdigest()
+def instruction_id(
+    entry_id: str, target: str, action: SanctionAction, lifts: str | None = None
+) -> str:
+    """The deterministic id of the instruction (entry, target, action[, lifted instruction])."""
+    parts = [entry_id, target, str(action)] + ([lifts] if lifts else [])
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"ins-{digest[:40]}"
 
 
@@ -40,64 +64,265 @@ class NewInstruction:
     target_member: str
     action: SanctionAction
     entry: EntryMatch
+    supersedes: str | None = None
 
 
-def _subject_json(identifiers: list[Identifier]) -> str:
+def ledger_entries(issued: Sequence[NewInstruction]) -> list[LedgerEntry]:
+    """One INSTRUCTION_ISSUED ledger row per new instruction."""
+    return [
+        LedgerEntry(
+            "INSTRUCTION_ISSUED",
+            "hub",
+            {
+                "target": new.target_member,
+                "action": str(new.action),
+                "entry": new.entry.entry_id,
+                "supersedes": new.supersedes,
+            },
+            new.instruction_id,
+        )
+        for new in issued
+    ]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """What caused a decision: a signal (its id, record time, reporter) or a status change."""
+
+    ref: str
+    at: datetime
+    reporter: str | None = None  # set for a signal
+    misconduct: bool = False  # a signal reporting behaviour, not merely PRESENCE
+    subject: tuple[Identifier, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    member: str
+    action: SanctionAction
+    scope: Targets
+    subject: tuple[Identifier, ...]
+
+
+def _subject_json(identifiers: Sequence[Identifier]) -> str:
     return json.dumps([{"scheme": str(i.scheme), "value": i.value} for i in identifiers])
+
+
+def _sorted(identifiers: set[Identifier]) -> tuple[Identifier, ...]:
+    return tuple(sorted(identifiers, key=lambda i: (i.scheme, i.value)))
+
+
+def _presence_wanted(
+    policy: Policy,
+    entry: EntryMatch,
+    presence: Mapping[str, list[Identifier]],
+    public: list[Identifier],
+    kinds: Mapping[str, str],
+) -> list[_Wanted]:
+    wanted = []
+    for member, known in sorted(presence.items()):
+        schemes = frozenset(i.scheme for i in known)
+        situation = Situation(
+            entry.list_type,
+            entry.status,
+            entry.category,
+            kinds.get(member, "other"),
+            Targets.PRESENCE,
+            schemes,
+        )
+        subject = _sorted({*known, *public})
+        for action in decide(policy, situation).actions:
+            wanted.append(_Wanted(member, action, Targets.PRESENCE, subject))
+    return wanted
+
+
+def _store(
+    connection: sa.Connection,
+    policy: Policy,
+    entry: EntryMatch,
+    wanted: Sequence[_Wanted],
+    trigger: Trigger,
+    now: datetime,
+) -> list[NewInstruction]:
+    """Insert the wanted instructions not stored yet; return the new ones."""
+    candidates = {}
+    for want in wanted:
+        new = NewInstruction(
+            instruction_id(entry.entry_id, want.member, want.action),
+            want.member,
+            want.action,
+            entry,
+        )
+        candidates[new.instruction_id] = (new, _row(new, policy, want, trigger, now))
+    if not candidates:
+        return []
+    existing = set(
+        connection.scalars(
+            sa.select(instructions.c.instruction_id).where(
+                instructions.c.instruction_id.in_(sorted(candidates))
+            )
+        )
+    )
+    fresh = [pair for key, pair in candidates.items() if key not in existing]
+    insert_ignore(connection, instructions, [row for _, row in fresh])
+    return [new for new, _ in fresh]
+
+
+def _row(
+    new: NewInstruction, policy: Policy, want: _Wanted, trigger: Trigger, now: datetime
+) -> dict[str, object]:
+    return {
+        "instruction_id": new.instruction_id,
+        "target_member": new.target_member,
+        "action": str(new.action),
+        "subject": _subject_json(want.subject),
+        "entry_id": new.entry.entry_id,
+        "list_type": str(new.entry.list_type),
+        "category": str(new.entry.category),
+        "legal_basis": policy.legal_basis,
+        "issued_at": now,
+        "supersedes": new.supersedes,
+        "scope": str(want.scope),
+        "policy_version": policy.version,
+        "trigger_ref": trigger.ref,
+        "trigger_at": trigger.at,
+    }
+
+
+def _flag(connection: sa.Connection, entry: EntryMatch, trigger: Trigger, now: datetime) -> None:
+    """An operator task to review a signal about a subject in its rectification period."""
+    key = f"{entry.entry_id}\x1fREVIEW_SIGNAL\x1f{trigger.reporter}"
+    task_id = "task-" + hashlib.sha256(key.encode()).hexdigest()[:40]
+    row = {
+        "task_id": task_id,
+        "entry_id": entry.entry_id,
+        "kind": "REVIEW_SIGNAL",
+        "detail": f"{trigger.reporter} reported signal {trigger.ref} during rectification",
+        "created_at": now,
+        "due_at": now + REVIEW_WITHIN,
+    }
+    insert_ignore(connection, operator_tasks, [row])
 
 
 def issue_for_clusters(
     connection: sa.Connection,
-    triggers: Mapping[str, tuple[str, datetime]],
+    triggers: Mapping[str, Sequence[Trigger]],
+    policy: Policy,
     now: datetime,
 ) -> list[NewInstruction]:
-    """Store every instruction these clusters' matches call for that is not stored yet.
+    """Store every instruction the clusters' matches call for that is not stored yet.
 
-    `triggers` maps each cluster to the signal (id, record time) that touched it in this batch.
+    `triggers` maps each cluster to the signals that touched it in this batch, the first per
+    reporter. Presence rules apply at every member where the cluster is present; reporter
+    rules at the reporter of each misconduct signal.
     """
     matches = matching_entries(connection, triggers.keys())
     if not matches:
         return []
     presence = presence_by_member(connection, matches.keys())
     public = public_identifiers(connection, matches.keys())
-    candidates: list[tuple[NewInstruction, dict[str, object]]] = []
+    reporters = {t.reporter for ts in triggers.values() for t in ts if t.reporter}
+    kinds = member_kinds(connection, reporters | {m for p in presence.values() for m in p})
+    issued: list[NewInstruction] = []
     for cluster, entries in sorted(matches.items()):
-        trigger_ref, trigger_at = triggers[cluster]
-        for member, known in presence.get(cluster, {}).items():
-            subject = sorted({*known, *public.get(cluster, [])}, key=lambda i: (i.scheme, i.value))
-            for entry in entries:
-                for action in actions_for(entry.list_type, {i.scheme for i in known}):
-                    new = NewInstruction(
-                        instruction_id(entry.entry_id, member, action), member, action, entry
-                    )
-                    row = {
-                        "instruction_id": new.instruction_id,
-                        "target_member": member,
-                        "action": str(action),
-                        "subject": _subject_json(subject),
-                        "entry_id": entry.entry_id,
-                        "list_type": str(entry.list_type),
-                        "category": str(entry.category),
-                        "legal_basis": LEGAL_BASIS,
-                        "issued_at": now,
-                        "trigger_ref": trigger_ref,
-                        "trigger_at": trigger_at,
-                    }
-                    candidates.append((new, row))
-    ids = [new.instruction_id for new, _ in candidates]
-    existing: set[str] = set()
-    for start in range(0, len(ids), 500):
-        existing.update(
-            connection.scalars(
-                sa.select(instructions.c.instruction_id).where(
-                    instructions.c.instruction_id.in_(ids[start : start + 500])
+        first = triggers[cluster][0]
+        here = presence.get(cluster, {})
+        for entry in entries:
+            wanted = _presence_wanted(policy, entry, here, public.get(cluster, []), kinds)
+            issued += _store(connection, policy, entry, wanted, first, now)
+            for trigger in triggers[cluster]:
+                if not (trigger.misconduct and trigger.reporter):
+                    continue
+                known = here.get(trigger.reporter, [])
+                situation = Situation(
+                    entry.list_type,
+                    entry.status,
+                    entry.category,
+                    kinds.get(trigger.reporter, "other"),
+                    Targets.REPORTER,
+                    frozenset(i.scheme for i in known),
                 )
-            )
+                decision = decide(policy, situation)
+                subject = _sorted({*trigger.subject, *known, *public.get(cluster, [])})
+                reporter_wanted = [
+                    _Wanted(trigger.reporter, a, Targets.REPORTER, subject)
+                    for a in decision.actions
+                ]
+                issued += _store(connection, policy, entry, reporter_wanted, trigger, now)
+                if decision.flag:
+                    _flag(connection, entry, trigger, now)
+    return issued
+
+
+def reconcile_entry(
+    connection: sa.Connection,
+    entry: EntryMatch,
+    clusters: Sequence[str],
+    policy: Policy,
+    trigger: Trigger,
+    now: datetime,
+) -> tuple[list[NewInstruction], list[NewInstruction]]:
+    """After a status change, bring the entry's instructions in line with the presence rules
+    at every member where its subject is present: issue what they now call for (escalation
+    when OVERDUE, closure when ESCALATED) and LIFT what they no longer do (everything, once
+    rectified or delisted). Returns (issued, lifted)."""
+    wanted: list[_Wanted] = []
+    if entry.status in ACTIVE_STATUSES and clusters:
+        presence = presence_by_member(connection, clusters)
+        public = public_identifiers(connection, clusters)
+        merged: dict[str, list[Identifier]] = defaultdict(list)
+        for by_member in presence.values():
+            for member, known in by_member.items():
+                merged[member] += known
+        shared = sorted({i for ids in public.values() for i in ids}, key=lambda i: i.value)
+        kinds = member_kinds(connection, merged.keys())
+        wanted = _presence_wanted(policy, entry, merged, shared, kinds)
+    issued = _store(connection, policy, entry, wanted, trigger, now)
+    keep = {(w.member, w.action) for w in wanted}
+    return issued, _lift_unwanted(connection, entry, keep, policy, trigger, now)
+
+
+def _lift_unwanted(
+    connection: sa.Connection,
+    entry: EntryMatch,
+    keep: set[tuple[str, SanctionAction]],
+    policy: Policy,
+    trigger: Trigger,
+    now: datetime,
+) -> list[NewInstruction]:
+    """LIFT every active instruction of the entry whose (member, action) is not in `keep`.
+
+    An inactive entry (rectified, delisted) keeps nothing. An active one keeps what the
+    presence rules still call for and every reporter-scoped instruction (those follow signals,
+    not status)."""
+    lifted_ids = sa.select(instructions.c.supersedes).where(
+        instructions.c.entry_id == entry.entry_id, instructions.c.supersedes.is_not(None)
+    )
+    active = connection.execute(
+        sa.select(instructions)
+        .where(instructions.c.entry_id == entry.entry_id)
+        .where(instructions.c.action != str(SanctionAction.LIFT))
+        .where(instructions.c.instruction_id.not_in(lifted_ids))
+        .order_by(instructions.c.instruction_id)
+    ).all()
+    inactive = entry.status not in ACTIVE_STATUSES
+    rows = []
+    lifts = []
+    for row in active:
+        action = SanctionAction(row.action)
+        if not inactive and (row.scope == "reporter" or (row.target_member, action) in keep):
+            continue
+        new = NewInstruction(
+            instruction_id(
+                entry.entry_id, row.target_member, SanctionAction.LIFT, row.instruction_id
+            ),
+            row.target_member,
+            SanctionAction.LIFT,
+            entry,
+            supersedes=row.instruction_id,
         )
-    fresh = {
-        new.instruction_id: (new, row)
-        for new, row in candidates
-        if new.instruction_id not in existing
-    }
-    insert_ignore(connection, instructions, [row for _, row in fresh.values()])
-    return [new for new, _ in fresh.values()]
+        want = _Wanted(row.target_member, SanctionAction.LIFT, Targets(row.scope), ())
+        rows.append(_row(new, policy, want, trigger, now) | {"subject": row.subject})
+        lifts.append(new)
+    insert_ignore(connection, instructions, rows)
+    return lifts

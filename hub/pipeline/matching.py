@@ -13,18 +13,23 @@ import sqlalchemy as sa
 
 from alliance_connector.identifiers import Identifier, IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
-from hub.store.schema import list_entries, list_entry_identifiers, presences, subject_identifiers
+from hub.lists.model import ACTIVE_STATUSES, ListStatus
+from hub.store.schema import (
+    list_entries,
+    list_entry_identifiers,
+    members,
+    presences,
+    subject_identifiers,
+)
 
 __all__ = [
-    "INACTIVE_STATUSES",
     "EntryMatch",
+    "clusters_of_entry",
     "matching_entries",
+    "member_kinds",
     "presence_by_member",
     "public_identifiers",
 ]
-
-# Entries no longer sanctioned (the lists issue adds the full lifecycle).
-INACTIVE_STATUSES = ("RECTIFIED", "DELISTED")
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class EntryMatch:
     entry_id: str
     list_type: ListType
     category: SignalCategory
+    status: ListStatus
 
 
 def _same_identifier(table: sa.Table) -> sa.ColumnElement[bool]:
@@ -51,21 +57,53 @@ def matching_entries(
             list_entries.c.entry_id,
             list_entries.c.list_type,
             list_entries.c.category,
+            list_entries.c.status,
         )
         .distinct()
         .select_from(subject_identifiers)
         .join(list_entry_identifiers, _same_identifier(list_entry_identifiers))
         .join(list_entries, list_entries.c.entry_id == list_entry_identifiers.c.entry_id)
         .where(subject_identifiers.c.cluster_id.in_(sorted(clusters)))
-        .where(list_entries.c.status.not_in(INACTIVE_STATUSES))
+        .where(list_entries.c.status.in_(sorted(ACTIVE_STATUSES)))
         .order_by(subject_identifiers.c.cluster_id, list_entries.c.entry_id)
     )
     found: dict[str, list[EntryMatch]] = defaultdict(list)
     for r in rows:
         found[r.cluster_id].append(
-            EntryMatch(r.entry_id, ListType(r.list_type), SignalCategory(r.category))
+            EntryMatch(
+                r.entry_id,
+                ListType(r.list_type),
+                SignalCategory(r.category),
+                ListStatus(r.status),
+            )
         )
     return dict(found)
+
+
+def clusters_of_entry(connection: sa.Connection, entry_id: str) -> list[str]:
+    """The subject clusters holding any of the entry's identifiers."""
+    return list(
+        connection.scalars(
+            sa.select(subject_identifiers.c.cluster_id)
+            .distinct()
+            .select_from(list_entry_identifiers)
+            .join(subject_identifiers, _same_identifier(list_entry_identifiers))
+            .where(list_entry_identifiers.c.entry_id == entry_id)
+            .order_by(subject_identifiers.c.cluster_id)
+        )
+    )
+
+
+def member_kinds(connection: sa.Connection, member_ids: Collection[str]) -> dict[str, str]:
+    """platform | logistics | other, per member (the policy's member_kinds)."""
+    if not member_ids:
+        return {}
+    rows = connection.execute(
+        sa.select(members.c.member_id, members.c.kind).where(
+            members.c.member_id.in_(sorted(member_ids))
+        )
+    )
+    return {r.member_id: r.kind for r in rows}
 
 
 def presence_by_member(

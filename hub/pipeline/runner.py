@@ -39,6 +39,8 @@ from hub.kafka.topics import WORKER_SUBSCRIPTION
 from hub.pipeline.checks import CheckContext, Rejection, check_record, topic_owner
 from hub.pipeline.effects import BatchEffects, CheckedRecord, apply_batch
 from hub.pipeline.relay import OutboxRelay, RelayResult
+from hub.policy.loading import default_policy
+from hub.policy.rules import Policy
 from hub.store.members import allowed_categories, keys_for
 
 __all__ = ["Worker", "WorkerOptions", "WorkerStats"]
@@ -144,8 +146,10 @@ class Worker:
         hub_key: SigningKey,
         options: WorkerOptions | None = None,
         keep_stats: bool = False,
+        policy: Policy | None = None,
     ) -> None:
         self.options = options or WorkerOptions()
+        self.policy = policy or default_policy()
         self.engine = engine
         self.ready = False
         self.stats = WorkerStats() if keep_stats else None
@@ -207,7 +211,7 @@ class Worker:
 
     def _apply(self, checked: list[CheckedRecord]) -> BatchEffects:
         with self.engine.begin() as connection:
-            return apply_batch(connection, checked, datetime.now(UTC))
+            return apply_batch(connection, checked, self.policy, datetime.now(UTC))
 
     def _store(self, checked: list[CheckedRecord]) -> BatchEffects:
         """Apply the batch; if the store refuses it for good (a value it cannot hold), apply

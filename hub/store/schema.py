@@ -117,15 +117,76 @@ presences = sa.Table(
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
 )
 
-# Sanction-list entries (the lists issue adds their lifecycle).
+# Sanction-list entries as the issuing authority stated them, with their lifecycle status
+# (hub.lists.model). content_hash covers what the authority states, so a re-import of the
+# same file changes nothing; version counts changes, and published_version is the version
+# last confirmed on alliance.lists (an outbox marker).
 list_entries = sa.Table(
     "list_entries",
     metadata,
     sa.Column("entry_id", sa.String(64), primary_key=True),
     sa.Column("list_type", sa.String(16), nullable=False),
     sa.Column("category", sa.String(32), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
     sa.Column("listed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("subject_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("authority", sa.String(200), nullable=False, server_default=""),
+    sa.Column("document_no", sa.String(200), nullable=False, server_default=""),
+    sa.Column("province", sa.String(64), nullable=False, server_default=""),
+    sa.Column("city", sa.String(64), nullable=False, server_default=""),
+    sa.Column("rectification_deadline", sa.DateTime(timezone=True), nullable=True, index=True),
+    sa.Column("content_hash", sa.String(64), nullable=False, server_default=""),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("published_version", sa.Integer, nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# Every status change of an entry: who, why, when, and its ledger row.
+list_transitions = sa.Table(
+    "list_transitions",
+    metadata,
+    sa.Column(
+        "transition_id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    ),
+    sa.Column(
+        "entry_id",
+        sa.String(64),
+        sa.ForeignKey("list_entries.entry_id"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("from_status", sa.String(16), nullable=True),  # null: the entry was created
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(63), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ledger_seq", sa.BigInteger, nullable=False),
+)
+
+# Work the notice gives people, not machines (interview the principal, notify the regulator,
+# publish on the credit website, review a flagged signal), with a due date.
+operator_tasks = sa.Table(
+    "operator_tasks",
+    metadata,
+    sa.Column("task_id", sa.String(64), primary_key=True),  # deterministic: one per cause
+    sa.Column("entry_id", sa.String(64), sa.ForeignKey("list_entries.entry_id"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("done_by", sa.String(63), nullable=True),
+    sa.Index("ix_operator_tasks_open", "done_at", "due_at"),
+)
+
+# Each policy the hub has run with; the ledger holds the same facts, chained.
+policy_versions = sa.Table(
+    "policy_versions",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("activated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 list_entry_identifiers = sa.Table(
@@ -151,7 +212,11 @@ instructions = sa.Table(
     sa.Column("legal_basis", sa.String(200), nullable=False),
     sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("review_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("supersedes", sa.String(64), nullable=True),
+    sa.Column("supersedes", sa.String(64), nullable=True),  # a LIFT names what it lifts
+    # Who the policy rule aimed at: "presence" (every member where the subject is active,
+    # reconciled on every status change) or "reporter" (the member whose signal matched).
+    sa.Column("scope", sa.String(16), nullable=False, server_default="presence"),
+    sa.Column("policy_version", sa.String(64), nullable=True),
     sa.Column("trigger_ref", sa.String(128), nullable=True),  # the signal that caused it
     sa.Column("trigger_at", sa.DateTime(timezone=True), nullable=True),  # its record time
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
@@ -160,6 +225,8 @@ instructions = sa.Table(
     sa.Column("ack_note", sa.Text, nullable=True),
     sa.Index("ix_instructions_unsent", "sent_at"),
     sa.Index("ix_instructions_target_member", "target_member"),
+    sa.Index("ix_instructions_entry_id", "entry_id"),
+    sa.Index("ix_instructions_supersedes", "supersedes"),
 )
 
 # Rejected records, also an outbox: sent_at stays null until published on alliance.rejected.

@@ -81,15 +81,21 @@ class Alliance:
         return self.members[name]
 
     def blacklist(
-        self, entry_id: str, *identifiers: Identifier, list_type: str = "BLACKLIST"
+        self,
+        entry_id: str,
+        *identifiers: Identifier,
+        list_type: str = "BLACKLIST",
+        status: str = "OVERDUE",
     ) -> None:
+        """List the subject directly in the store; OVERDUE by default, the status in which the
+        default policy sanctions it at every member where it is present."""
         with self.engine.begin() as connection:
             connection.execute(
                 list_entries.insert().values(
                     entry_id=entry_id,
                     list_type=list_type,
                     category="FAKE_TRANSACTION",
-                    status="LISTED",
+                    status=status,
                     listed_at=datetime.now(UTC),
                 )
             )

@@ -34,6 +34,13 @@ SUBJECTS = 200
 LISTED = 50  # subjects 0..49 are blacklisted
 KILLS = 4
 
+# What the default policy sends each platform where an OVERDUE blacklisted subject is present.
+OVERDUE_AT_A_PLATFORM = (
+    SanctionAction.RESTRICT_MEMBERSHIP,
+    SanctionAction.BLOCK_STORE,
+    SanctionAction.PUBLIC_EXPOSURE,
+)
+
 
 def uscc(n: int) -> Identifier:
     return numbered_uscc(n, "913301")
@@ -161,7 +168,7 @@ def test_sigkill_loses_nothing_and_doubles_nothing(alliance: Alliance, tmp_path:
         instruction_id(f"entry-{n}", alliance.members[m].id, action)
         for n in range(LISTED)
         for m in ("mall", "social")
-        for action in (SanctionAction.RESTRICT_MEMBERSHIP, SanctionAction.BLOCK_STORE)
+        for action in OVERDUE_AT_A_PLATFORM
     }
     with alliance.engine.connect() as connection:
         accepted_rows = connection.execute(

@@ -55,26 +55,26 @@ def test_joint_sanction_reaches_every_member_with_presence(alliance: Alliance) -
             alliance.signal("express", SignalCategory.FAKE_TRANSACTION, USCC, social_store)
         )
         wait_until(
-            lambda: alliance.count(instructions, instructions.c.sent_at.is_not(None)) == 4,
-            what="4 instructions sent",
+            lambda: alliance.count(instructions, instructions.c.sent_at.is_not(None)) == 6,
+            what="6 instructions sent",
         )
-        mall = instructions_for(alliance, alliance.members["mall"].id, 2)
-        social = instructions_for(alliance, alliance.members["social"].id, 2)
+        mall = instructions_for(alliance, alliance.members["mall"].id, 3)
+        social = instructions_for(alliance, alliance.members["social"].id, 3)
 
-    assert {i.action for i in mall} == {
+    # The default policy for an OVERDUE blacklisted subject, at each platform where it is.
+    overdue_at_a_platform = {
         SanctionAction.RESTRICT_MEMBERSHIP,
         SanctionAction.BLOCK_STORE,
+        SanctionAction.PUBLIC_EXPOSURE,
     }
-    assert {i.action for i in social} == {
-        SanctionAction.RESTRICT_MEMBERSHIP,
-        SanctionAction.BLOCK_STORE,
-    }
+    assert {i.action for i in mall} == overdue_at_a_platform
+    assert {i.action for i in social} == overdue_at_a_platform
     assert all(i.cause.list_entry_id == "entry-1" for i in mall + social)
     # Each member learns the subject by its own store and the public USCC, nothing more.
     assert set(mall[0].subject) == {mall_store, USCC}
     assert set(social[0].subject) == {social_store, USCC}
     total = alliance.scalar(sa.select(sa.func.count()).select_from(instructions))
-    assert total == 4  # the logistics firm has no presence: nothing for it
+    assert total == 6  # the logistics firm has no presence: nothing for it
 
 
 def test_acks_update_instructions_and_the_ledger_verifies(alliance: Alliance) -> None:
@@ -85,15 +85,15 @@ def test_acks_update_instructions_and_the_ledger_verifies(alliance: Alliance) ->
             alliance.signal("mall", SignalCategory.PRESENCE, store("mall")(alliance), USCC)
         )
         wait_until(
-            lambda: alliance.count(instructions, instructions.c.sent_at.is_not(None)) == 2,
-            what="2 instructions sent",
+            lambda: alliance.count(instructions, instructions.c.sent_at.is_not(None)) == 3,
+            what="3 instructions sent",
         )
         listener = InstructionListener(
             mall.id, [alliance.hub_key.verify_key], mall.key, BrokerConnection(alliance.bootstrap)
         )
         received: list[SanctionInstruction] = []
         deadline = datetime.now(UTC) + timedelta(seconds=30)
-        while len(received) < 2 and datetime.now(UTC) < deadline:
+        while len(received) < 3 and datetime.now(UTC) < deadline:
             if (instruction := listener.receive(timeout_s=1)) is not None:
                 received.append(instruction)
                 listener.ack(instruction, AckStatus.EXECUTED, "done")
@@ -105,9 +105,9 @@ def test_acks_update_instructions_and_the_ledger_verifies(alliance: Alliance) ->
                     .select_from(instructions)
                     .where(instructions.c.ack_status == "EXECUTED")
                 )
-                == 2
+                == 3
             ),
-            what="2 acks applied",
+            what="3 acks applied",
         )
 
     with alliance.engine.connect() as connection:
@@ -116,6 +116,6 @@ def test_acks_update_instructions_and_the_ledger_verifies(alliance: Alliance) ->
         ]
         report = verify(connection)
     assert kinds.count("SIGNAL_ACCEPTED") == 1
-    assert kinds.count("INSTRUCTION_ISSUED") == 2
-    assert kinds.count("ACK_APPLIED") == 2
+    assert kinds.count("INSTRUCTION_ISSUED") == 3
+    assert kinds.count("ACK_APPLIED") == 3
     assert report.ok, report.problems

@@ -12,6 +12,13 @@ from tests.integration.alliance import Alliance, RunningWorker, numbered_uscc, w
 SUBJECTS = 60
 LISTED = 20
 
+# What the default policy sends each platform where an OVERDUE blacklisted subject is present.
+OVERDUE_AT_A_PLATFORM = (
+    SanctionAction.RESTRICT_MEMBERSHIP,
+    SanctionAction.BLOCK_STORE,
+    SanctionAction.PUBLIC_EXPOSURE,
+)
+
 
 def uscc(n: int) -> Identifier:
     return numbered_uscc(n, "914403")
@@ -75,7 +82,7 @@ def test_two_workers_share_the_load_with_the_effects_of_one(alliance: Alliance) 
         instruction_id(f"entry-{n}", member.id, action)
         for n in range(LISTED)
         for member in (mall, social)
-        for action in (SanctionAction.RESTRICT_MEMBERSHIP, SanctionAction.BLOCK_STORE)
+        for action in OVERDUE_AT_A_PLATFORM
     }
     with alliance.engine.connect() as connection:
         stored = list(connection.scalars(sa.select(instructions.c.instruction_id)))

@@ -1,0 +1,1 @@
+"""Sanction lists: entries, import, lifecycle, scheduler, the index workers match against."""

@@ -1,0 +1,233 @@
+"""Reading a sanction policy file: TOML in, a validated `Policy` out, or every problem at once.
+
+A policy decides who gets sanctioned, so a typo must never load as a silently weaker (or
+harsher) policy: unknown keys are refused, every value is checked, and all problems are
+reported together, each naming its path (`rules[2].actions[0]: unknown action 'BAN'`), so an
+operator fixes the file in one pass. The digest is taken over the exact file bytes so the
+ledger can name the policy that produced an instruction. Errors: `hub.errors.PolicyError`.
+"""
+
+import hashlib
+import tomllib
+from collections.abc import Callable, Hashable
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, TypeVar
+
+from alliance_connector.messages import ListType, SanctionAction, SignalCategory
+from hub.errors import PolicyError
+from hub.lists.model import ACTIVE_STATUSES, ListStatus
+from hub.policy.rules import Policy, Rule, Targets
+from hub.store.schema import MEMBER_KINDS
+
+__all__ = ["default_policy", "load_policy", "load_policy_text"]
+
+
+# (required, optional) keys of each table.
+_TOP_KEYS = ({"version", "legal_basis", "rectification", "rules"}, set[str]())
+_RECTIFICATION_KEYS = ({"default_months"}, {"months"})
+_RULE_KEYS = (
+    {"name", "lists", "statuses", "targets", "actions"},
+    {"categories", "member_kinds", "flag"},
+)
+_MONTHS = range(1, 37)
+_RULE_CATEGORIES = [c for c in SignalCategory if c is not SignalCategory.PRESENCE]
+
+_T = TypeVar("_T", bound=Hashable)
+
+
+def _member_kind(value: str) -> str:
+    if value not in MEMBER_KINDS:
+        raise ValueError(value)
+    return value
+
+
+class _Checker:
+    """Collects problems while walking the parsed document.
+
+    TOML has no null, so a None value is a missing key, which `table` has already reported.
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def table(self, raw: object, prefix: str, keys: tuple[set[str], set[str]]) -> dict[str, Any]:
+        """The table whose keys are `prefix`+key, unknown and missing keys reported."""
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.problems.append(f"{prefix.rstrip('.')}: expected a table")
+            return {}
+        required, optional = keys
+        known = ", ".join(sorted(required | optional))
+        for key in raw:
+            if key not in required | optional:
+                self.problems.append(f"{prefix}{key}: unknown key (known: {known})")
+        for key in sorted(required - raw.keys()):
+            self.problems.append(f"{prefix}{key}: required key missing")
+        return raw
+
+    def text(self, raw: object, path: str, max_len: int) -> str:
+        if raw is None:
+            return ""
+        if not isinstance(raw, str) or not raw.strip() or not raw.isprintable():
+            self.problems.append(f"{path}: expected a non-empty printable string")
+            return ""
+        if len(raw) > max_len:
+            self.problems.append(f"{path}: longer than {max_len} characters")
+        return raw
+
+    def months(self, raw: object, path: str) -> int:
+        if raw is None:
+            return 0
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw not in _MONTHS:
+            self.problems.append(f"{path}: expected a whole number of months from 1 to 36")
+            return 0
+        return raw
+
+    def members(
+        self,
+        raw: object,
+        path: str,
+        kind: Callable[[str], _T],
+        noun: str,
+        refuse: Callable[[_T], str | None] = lambda _: None,
+    ) -> frozenset[_T]:
+        """The distinct values of a non-empty array; `refuse` says why a known one won't do."""
+        if raw is None:
+            return frozenset()
+        if not isinstance(raw, list) or not raw:
+            self.problems.append(f"{path}: expected a non-empty array of {noun}s")
+            return frozenset()
+        seen: set[_T] = set()
+        for index, item in enumerate(raw):
+            item_path = f"{path}[{index}]"
+            try:
+                value = kind(item) if isinstance(item, str) else None
+            except ValueError:
+                value = None
+            if value is None:
+                self.problems.append(f"{item_path}: unknown {noun} {item!r}")
+            elif (why := refuse(value)) is not None:
+                self.problems.append(f"{item_path}: {noun} {item!r} refused: {why}")
+            elif value in seen:
+                self.problems.append(f"{item_path}: duplicate {noun} {item!r}")
+            else:
+                seen.add(value)
+        return frozenset(seen)
+
+
+_ACTIVE = ", ".join(s for s in ListStatus if s in ACTIVE_STATUSES)
+
+
+def _refuse_inactive(status: ListStatus) -> str | None:
+    return None if status in ACTIVE_STATUSES else f"only active statuses ({_ACTIVE})"
+
+
+def _refuse_presence(category: SignalCategory) -> str | None:
+    return "not an entry category" if category is SignalCategory.PRESENCE else None
+
+
+def _refuse_lift(action: SanctionAction) -> str | None:
+    return "lifting is the hub's own, on delisting" if action is SanctionAction.LIFT else None
+
+
+def _rule(check: _Checker, raw: object, path: str) -> Rule:
+    table = check.table(raw, f"{path}.", _RULE_KEYS)
+    name = check.text(table.get("name"), f"{path}.name", 200)
+    lists = check.members(table.get("lists"), f"{path}.lists", ListType, "list")
+    statuses = check.members(
+        table.get("statuses"), f"{path}.statuses", ListStatus, "status", _refuse_inactive
+    )
+    categories = None
+    if "categories" in table:
+        categories = check.members(
+            table["categories"], f"{path}.categories", SignalCategory, "category", _refuse_presence
+        )
+    member_kinds = None
+    if "member_kinds" in table:
+        member_kinds = check.members(
+            table["member_kinds"], f"{path}.member_kinds", _member_kind, "member kind"
+        )
+    targets = Targets.PRESENCE  # placeholder when invalid: the problem is reported
+    if "targets" in table:
+        if isinstance(table["targets"], str) and table["targets"] in set(Targets):
+            targets = Targets(table["targets"])
+        else:
+            choices = " or ".join(repr(str(t)) for t in Targets)
+            check.problems.append(f"{path}.targets: expected {choices}, got {table['targets']!r}")
+    actions = check.members(
+        table.get("actions"), f"{path}.actions", SanctionAction, "action", _refuse_lift
+    )
+    flag = table.get("flag", False)
+    if not isinstance(flag, bool):
+        check.problems.append(f"{path}.flag: expected true or false")
+    ordered = tuple(a for a in SanctionAction if a in actions)
+    return Rule(name, lists, statuses, categories, member_kinds, targets, ordered, flag is True)
+
+
+def _policy(document: dict[str, Any], digest: str) -> tuple[Policy, list[str]]:
+    check = _Checker()
+    top = check.table(document, "", _TOP_KEYS)
+    version = check.text(top.get("version"), "version", 64)
+    legal_basis = check.text(top.get("legal_basis"), "legal_basis", 200)
+    rectification = check.table(top.get("rectification"), "rectification.", _RECTIFICATION_KEYS)
+    default_months = check.months(
+        rectification.get("default_months"), "rectification.default_months"
+    )
+    months: dict[SignalCategory, int] = {}
+    overrides = rectification.get("months", {})
+    if not isinstance(overrides, dict):
+        check.problems.append("rectification.months: expected a table")
+        overrides = {}
+    for key, value in overrides.items():
+        path = f"rectification.months.{key}"
+        if key not in _RULE_CATEGORIES:
+            check.problems.append(f"{path}: unknown category {key!r}")
+        else:
+            months[SignalCategory(key)] = check.months(value, path)
+    rules: list[Rule] = []
+    raw_rules = top.get("rules", [])
+    if "rules" in top and (not isinstance(raw_rules, list) or not raw_rules):
+        # A policy without rules would sanction nothing, silently.
+        check.problems.append("rules: expected at least one [[rules]] table")
+        raw_rules = []
+    names: set[str] = set()
+    for index, raw in enumerate(raw_rules):
+        rule = _rule(check, raw, f"rules[{index}]")
+        if rule.name and rule.name in names:
+            check.problems.append(f"rules[{index}].name: duplicate rule name {rule.name!r}")
+        names.add(rule.name)
+        rules.append(rule)
+    policy = Policy(version, legal_basis, default_months, months, tuple(rules), digest)
+    return policy, check.problems
+
+
+def load_policy_text(text: bytes | str, source: str = "<string>") -> Policy:
+    """The policy in this TOML text; raises PolicyError listing every problem found."""
+    data = text.encode() if isinstance(text, str) else text
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PolicyError([f"{source}: not UTF-8 at byte {exc.start}"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError([f"{source}: TOML syntax error: {exc}"]) from exc
+    policy, problems = _policy(document, hashlib.sha256(data).hexdigest())
+    if problems:
+        raise PolicyError(problems)
+    return policy
+
+
+def load_policy(path: Path) -> Policy:
+    """The policy in the file at `path`; raises PolicyError if unreadable or invalid."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PolicyError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
+    return load_policy_text(data, str(path))
+
+
+def default_policy() -> Policy:
+    """The policy shipped with the hub (hub/policy/default.toml)."""
+    resource = files("hub.policy") / "default.toml"
+    return load_policy_text(resource.read_bytes(), "hub/policy/default.toml")

@@ -1,0 +1,168 @@
+"""The sanction policy as values, and the one function that reads it: which actions follow.
+
+Notice 2018-716 §5 lists the joint sanctions but leaves to the alliance which apply when, and
+to whom; §4 lets a department's own rectification period win over the default three months.
+Both choices live in a policy file (`loading`), versioned and hashed so that every ledger row
+can name the policy that produced it. This module holds no I/O: `decide` maps one
+(entry, member) situation to actions, and `diff_decisions` compares two policies over the
+same situations so an operator can see what a new file would add or lift before applying it.
+"""
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Generic, TypeVar
+
+from alliance_connector.identifiers import IdentifierScheme
+from alliance_connector.messages import ListType, SanctionAction, SignalCategory
+from hub.lists.model import ListStatus
+
+__all__ = [
+    "Decision",
+    "Policy",
+    "PolicyDiff",
+    "Rule",
+    "Situation",
+    "Targets",
+    "decide",
+    "diff_decisions",
+]
+
+
+class Targets(StrEnum):
+    """Which members a rule's actions go to."""
+
+    PRESENCE = "presence"  # every member where the subject's cluster is present
+    REPORTER = "reporter"  # only the member whose (non-PRESENCE) signal matched
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When a listed subject meets a member in this way, these actions follow.
+
+    `categories` and `member_kinds` None mean "any"; the loader refuses empty sets, which
+    would silently match nothing.
+    """
+
+    name: str
+    lists: frozenset[ListType]
+    statuses: frozenset[ListStatus]
+    categories: frozenset[SignalCategory] | None
+    member_kinds: frozenset[str] | None
+    targets: Targets
+    actions: tuple[SanctionAction, ...]
+    flag: bool = False
+
+    def matches(self, situation: "Situation") -> bool:
+        """Whether this rule applies to the situation."""
+        return (
+            situation.list_type in self.lists
+            and situation.status in self.statuses
+            and (self.categories is None or situation.category in self.categories)
+            and (self.member_kinds is None or situation.member_kind in self.member_kinds)
+            and situation.targets is self.targets
+        )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A whole policy. `digest` is the SHA-256 of the file it came from ("" if built in code)."""
+
+    version: str
+    legal_basis: str
+    default_months: int
+    months: Mapping[SignalCategory, int]
+    rules: tuple[Rule, ...]
+    digest: str = ""
+
+    def __post_init__(self) -> None:
+        # A read-only copy: a frozen policy must not change under a running worker.
+        object.__setattr__(self, "months", MappingProxyType(dict(self.months)))
+
+    def rectification_months(self, category: SignalCategory) -> int:
+        """The rectification period for an entry of this category (§4: a department's wins)."""
+        return self.months.get(category, self.default_months)
+
+
+@dataclass(frozen=True)
+class Situation:
+    """One (entry, member) pair the hub asks about.
+
+    `category` is the entry's; `targets` says how the member relates to the subject (it
+    reported the matching signal, or the subject is merely present there); `present_schemes`
+    are the schemes of the subject's identifiers held at this member.
+    """
+
+    list_type: ListType
+    status: ListStatus
+    category: SignalCategory
+    member_kind: str
+    targets: Targets
+    present_schemes: frozenset[IdentifierScheme]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The actions for one situation, in SanctionAction order, and whether to flag it."""
+
+    actions: tuple[SanctionAction, ...]
+    flag: bool
+
+
+# An action on a store or an account needs one to act on at this member.
+_NEEDS_SCHEME = {
+    SanctionAction.BLOCK_STORE: IdentifierScheme.STORE,
+    SanctionAction.CLOSE_STORE: IdentifierScheme.STORE,
+    SanctionAction.FREEZE_ACCOUNT: IdentifierScheme.ACCOUNT,
+}
+
+
+def decide(policy: Policy, situation: Situation) -> Decision:
+    """The union of the actions of every matching rule, less those the member cannot carry out.
+
+    Closing a store supersedes blocking it, so a decision never holds both.
+    """
+    matching = [rule for rule in policy.rules if rule.matches(situation)]
+    wanted = {action for rule in matching for action in rule.actions}
+    wanted = {
+        action
+        for action in wanted
+        if action not in _NEEDS_SCHEME or _NEEDS_SCHEME[action] in situation.present_schemes
+    }
+    if SanctionAction.CLOSE_STORE in wanted:
+        wanted.discard(SanctionAction.BLOCK_STORE)
+    return Decision(
+        actions=tuple(action for action in SanctionAction if action in wanted),
+        flag=any(rule.flag for rule in matching),
+    )
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class PolicyDiff(Generic[K]):
+    """What switching policies would change: per caller-chosen key, the actions gained/lost."""
+
+    added: list[tuple[K, SanctionAction]] = field(default_factory=list)
+    lifted: list[tuple[K, SanctionAction]] = field(default_factory=list)
+
+
+def diff_decisions(old: Policy, new: Policy, situations: Mapping[K, Situation]) -> PolicyDiff[K]:
+    """The actions `new` decides and `old` does not (added), and the reverse (lifted).
+
+    Both lists are sorted by (str(key), action) so the output is stable across runs.
+    """
+    added: list[tuple[K, SanctionAction]] = []
+    lifted: list[tuple[K, SanctionAction]] = []
+    for key, situation in situations.items():
+        before = set(decide(old, situation).actions)
+        after = set(decide(new, situation).actions)
+        added.extend((key, action) for action in after - before)
+        lifted.extend((key, action) for action in before - after)
+
+    def order(item: tuple[K, SanctionAction]) -> tuple[str, str]:
+        return str(item[0]), str(item[1])
+
+    return PolicyDiff(added=sorted(added, key=order), lifted=sorted(lifted, key=order))
