@@ -12,6 +12,7 @@ from rich.console import Console
 from alliance_connector.errors import ConnectorError
 from alliance_connector.signing import SigningKey
 from hub.benchmark import run_bench
+from hub.cli_lists import lists_app, policy_app
 from hub.config import Settings
 from hub.errors import HubError
 from hub.kafka.topics import hub_topics
@@ -27,6 +28,8 @@ keys_app = typer.Typer(help="Ed25519 signing keys for members and the hub.")
 app.add_typer(keys_app, name="keys")
 ledger_app = typer.Typer(help="The hash-chained ledger.")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(lists_app, name="lists")
+app.add_typer(policy_app, name="policy")
 console = Console(stderr=True)
 
 

@@ -1,0 +1,222 @@
+"""`alliance-hub lists …` and `alliance-hub policy …`: thin edges over hub.lists and hub.policy."""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from alliance_connector.identifiers import Identifier, IdentifierScheme
+from alliance_connector.messages import ListType, SignalCategory
+from alliance_connector.tokens import TokenKey
+from hub.config import Settings
+from hub.errors import ImportRefused, UnknownEntry
+from hub.lists.documents import render_credit_commitment, render_rectification_notice
+from hub.lists.imports import apply_import
+from hub.lists.lifecycle import move
+from hub.lists.model import ListEntry, ListStatus
+from hub.lists.reading import read_list_file
+from hub.lists.scheduler import run_due
+from hub.lists.situations import presence_situations
+from hub.policy.loading import load_policy
+from hub.policy.rules import diff_decisions
+from hub.policy.versions import activate, policy_from
+from hub.store.engine import open_engine
+from hub.store.migrate import upgrade
+from hub.store.schema import list_entries, list_entry_identifiers, operator_tasks
+from hub.store.timestamps import as_utc
+
+lists_app = typer.Typer(help="Sanction lists: import, lifecycle, deadlines, documents.")
+policy_app = typer.Typer(help="The sanction policy: which actions for which list and status.")
+console = Console(stderr=True)
+
+Actor = Annotated[str, typer.Option(help="Who does this, for the ledger.")]
+
+
+def _token_key(settings: Settings) -> TokenKey | None:
+    if settings.token_key is None:
+        return None
+    return TokenKey.from_hex(settings.token_key_version, settings.token_key.get_secret_value())
+
+
+def _engine(settings: Settings) -> sa.Engine:
+    engine = open_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+@lists_app.command("import")
+def lists_import(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK/GB18030) or JSON Lines.")],
+    actor: Actor = "operator",
+) -> None:
+    """Validate the whole file, report every bad row, then apply new, changed, removed."""
+    settings = Settings()
+    policy, text = policy_from(settings.policy_path)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
+        reading = progress.add_task("reading", total=None)
+        read = read_list_file(
+            file, _token_key(settings), lambda n: progress.update(reading, completed=n)
+        )
+        progress.update(reading, total=read.rows, completed=read.rows)
+        if read.problems:
+            for p in read.problems:
+                console.print(f"{file}:{p.line}: {p.field}: {p.rule}", markup=False)
+            problems = [(p.line, p.field, p.rule) for p in read.problems]
+            raise ImportRefused(str(file), problems)
+        writing = progress.add_task("writing", total=len(read.entries))
+        now = datetime.now(UTC)
+        engine = _engine(settings)
+        with engine.begin() as connection:
+            activate(connection, policy, text, actor, now)
+            summary = apply_import(
+                connection,
+                read.entries,
+                actor,
+                file.name,
+                policy,
+                now,
+                lambda n: progress.update(writing, completed=n),
+            )
+        progress.update(writing, completed=len(read.entries))
+    print(
+        f"{read.rows} rows ({read.format}, {read.encoding}): {summary.new} new, "
+        f"{summary.changed} changed, {summary.unchanged} unchanged, "
+        f"{len(summary.removed)} removed (delisted)"
+    )
+
+
+@lists_app.command("move")
+def lists_move(
+    entry_id: str,
+    status: Annotated[ListStatus, typer.Argument(help="The new status.")],
+    reason: Annotated[str, typer.Option(help="Why, for the ledger and the history.")],
+    actor: Actor = "operator",
+) -> None:
+    """Move an entry along its lifecycle (NOTIFIED, COMMITTED, RECTIFIED, DELISTED, …)."""
+    settings = Settings()
+    policy, text = policy_from(settings.policy_path)
+    now = datetime.now(UTC)
+    with _engine(settings).begin() as connection:
+        activate(connection, policy, text, actor, now)
+        moved = move(connection, entry_id, status, actor, reason, policy, now)
+    print(
+        f"{entry_id}: {moved.transition.before} -> {moved.transition.after}; "
+        f"{len(moved.issued)} instructions issued, {len(moved.lifted)} lifted, "
+        f"tasks: {', '.join(moved.tasks) or 'none'}"
+    )
+
+
+@lists_app.command("schedule")
+def lists_schedule(
+    now: Annotated[
+        datetime | None, typer.Option(help="Run as of this time (ISO 8601); default now.")
+    ] = None,
+) -> None:
+    """Turn every entry whose rectification deadline has passed OVERDUE (with escalation)."""
+    settings = Settings()
+    policy, text = policy_from(settings.policy_path)
+    moment = as_utc(now) if now else datetime.now(UTC)
+    engine = _engine(settings)
+    with engine.begin() as connection:
+        activate(connection, policy, text, "scheduler", moment)
+    total = instructions = 0
+    while (run := run_due(engine, policy, moment)).overdue:
+        total, instructions = total + len(run.overdue), instructions + run.instructions
+    print(f"{total} entries overdue; {instructions} instructions issued")
+
+
+@lists_app.command("tasks")
+def lists_tasks() -> None:
+    """Open operator tasks, earliest due first."""
+    with _engine(Settings()).connect() as connection:
+        rows = connection.execute(
+            sa.select(operator_tasks)
+            .where(operator_tasks.c.done_at.is_(None))
+            .order_by(operator_tasks.c.due_at, operator_tasks.c.task_id)
+        ).all()
+    for row in rows:
+        print(f"{as_utc(row.due_at):%Y-%m-%d}  {row.kind:<24} {row.entry_id}  {row.detail}")
+
+
+@lists_app.command("documents")
+def lists_documents(
+    entry_id: str,
+    out: Annotated[Path, typer.Option(help="Directory to write the two HTML files into.")],
+) -> None:
+    """Write the entry's rectification notice (整改通知书) and credit commitment (信用承诺书)."""
+    with _engine(Settings()).connect() as connection:
+        row = connection.execute(
+            sa.select(list_entries).where(list_entries.c.entry_id == entry_id)
+        ).one_or_none()
+        if row is None:
+            raise UnknownEntry(entry_id)
+        ids = connection.execute(
+            sa.select(list_entry_identifiers).where(list_entry_identifiers.c.entry_id == entry_id)
+        ).all()
+    entry = _entry_from(row, ids)
+    deadline = as_utc(row.rectification_deadline)
+    out.mkdir(parents=True, exist_ok=True)
+    notice = out / f"{entry_id}-rectification-notice.html"
+    notice.write_text(render_rectification_notice(entry, deadline, date.today()), "utf-8")
+    commitment = out / f"{entry_id}-credit-commitment.html"
+    commitment.write_text(render_credit_commitment(entry, deadline), "utf-8")
+    print(notice)
+    print(commitment)
+
+
+def _entry_from(row: sa.Row[Any], ids: Sequence[sa.Row[Any]]) -> ListEntry:
+    m = row._mapping
+    return ListEntry(
+        entry_id=m["entry_id"],
+        list_type=ListType(m["list_type"]),
+        category=SignalCategory(m["category"]),
+        subject_name=m["subject_name"],
+        identifiers=tuple(
+            Identifier(IdentifierScheme(i._mapping["scheme"]), i._mapping["value"]) for i in ids
+        ),
+        authority=m["authority"],
+        document_no=m["document_no"],
+        province=m["province"],
+        city=m["city"],
+        listed_at=as_utc(m["listed_at"]),
+        rectification_deadline=as_utc(m["rectification_deadline"]),
+    )
+
+
+@policy_app.command("show")
+def policy_show() -> None:
+    """The policy in force: its version, digest and rules."""
+    policy, _ = policy_from(Settings().policy_path)
+    print(f"version {policy.version}  digest {policy.digest}")
+    for rule in policy.rules:
+        lists = ",".join(sorted(rule.lists))
+        statuses = ",".join(sorted(rule.statuses))
+        actions = ",".join(rule.actions)
+        print(f"  {rule.name}: {lists} {statuses} -> {rule.targets}: {actions}")
+
+
+@policy_app.command("diff")
+def policy_diff(
+    new_file: Annotated[Path, typer.Argument(help="The policy file you consider.")],
+) -> None:
+    """Which instructions NEW_FILE would add or lift for today's entries; applies nothing."""
+    settings = Settings()
+    current, _ = policy_from(settings.policy_path)
+    candidate = load_policy(new_file)
+    with _engine(settings).connect() as connection:
+        situations = presence_situations(connection)
+    diff = diff_decisions(current, candidate, situations)
+    for (entry_id, member), action in diff.added:
+        print(f"+ {action} at {member} for {entry_id}")
+    for (entry_id, member), action in diff.lifted:
+        print(f"- {action} at {member} for {entry_id} (would be lifted)")
+    print(
+        f"{current.version} -> {candidate.version}: {len(diff.added)} to add, "
+        f"{len(diff.lifted)} to lift, over {len(situations)} (entry, member) pairs"
+    )

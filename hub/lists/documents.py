@@ -1,0 +1,137 @@
+"""Printable Chinese documents for a list entry: 整改通知书 and 信用承诺书 (notice 2018-716 §4).
+
+The notice requires that a listed subject receive a rectification notice as soon as it is
+listed and sign a credit commitment; the operators print both and send them on paper or as
+PDF, so they are self-contained A4 HTML with no external resources. Names, authorities and
+issuers come from import files and operators, so templates autoescape everything. Personal
+identifiers are keyed tokens: a token on paper helps no one and links the person to the
+alliance's data, so the documents name the kind of identifier and never its value.
+"""
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from alliance_connector.identifiers import PERSONAL_SCHEMES, IdentifierScheme
+from alliance_connector.messages import ListType, SignalCategory
+from hub.lists.model import ListEntry
+
+__all__ = [
+    "CATEGORY_NAMES",
+    "DEFAULT_ISSUER",
+    "LIST_TYPE_NAMES",
+    "SCHEME_NAMES",
+    "chinese_date",
+    "render_credit_commitment",
+    "render_rectification_notice",
+]
+
+DEFAULT_ISSUER = "电子商务领域反炒信联盟"
+
+LIST_TYPE_NAMES: dict[ListType, str] = {
+    ListType.BLACKLIST: "黑名单",
+    ListType.WATCHLIST: "重点关注名单",
+}
+
+# PRESENCE is not a behaviour anyone is listed for, so it has no name here.
+CATEGORY_NAMES: dict[SignalCategory, str] = {
+    SignalCategory.FAKE_TRANSACTION: "刷单炒信",
+    SignalCategory.EMPTY_PARCEL: "空包裹代发邮寄",
+    SignalCategory.COUNTERFEIT: "制假售假",
+    SignalCategory.IP_INFRINGEMENT: "侵犯知识产权",
+    SignalCategory.CONTRACT_DISPUTE: "网络购物合同纠纷",
+    SignalCategory.PERSONAL_DATA_ABUSE: "个人信息违法收集、滥用、泄露、买卖",
+    SignalCategory.FALSE_ADVERTISING: "虚假宣传",
+    SignalCategory.CONTRACT_BREACH: "合同违约",
+    SignalCategory.JUDGMENT_DEFAULTER: "失信被执行人",
+}
+
+SCHEME_NAMES: dict[IdentifierScheme, str] = {
+    IdentifierScheme.USCC: "统一社会信用代码",
+    IdentifierScheme.RESIDENT_ID: "身份证号",
+    IdentifierScheme.MOBILE: "手机号码",
+    IdentifierScheme.STORE: "店铺",
+    IdentifierScheme.ACCOUNT: "账号",
+    IdentifierScheme.WAYBILL: "运单号",
+}
+
+# §4(一): for these the subject rectifies by meeting its legal obligations (or settling with
+# the applicant for enforcement), after which the court is asked to delist it.
+_COURT_CATEGORIES = frozenset(
+    {
+        SignalCategory.JUDGMENT_DEFAULTER,
+        SignalCategory.IP_INFRINGEMENT,
+        SignalCategory.CONTRACT_DISPUTE,
+    }
+)
+
+# The notice is a Chinese administrative one: its dates are calendar days in China (no DST).
+_CHINA = timezone(timedelta(hours=8))
+
+
+@dataclass(frozen=True)
+class _Shown:
+    label: str
+    value: str | None  # None: personal, shown only as withheld
+
+
+def chinese_date(value: date | datetime) -> str:
+    """'2026年11月28日'; a datetime (which must be timezone-aware) is taken in China time."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("document datetimes must be timezone-aware")
+        value = value.astimezone(_CHINA).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+@functools.cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("hub.lists", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _context(entry: ListEntry, deadline: datetime) -> dict[str, object]:
+    if entry.category not in CATEGORY_NAMES:
+        raise ValueError(f"category {entry.category} is not a behaviour a subject is listed for")
+    return {
+        "entry": entry,
+        "list_name": LIST_TYPE_NAMES[entry.list_type],
+        "blacklisted": entry.list_type is ListType.BLACKLIST,
+        "category_name": CATEGORY_NAMES[entry.category],
+        "court_obligation": entry.category in _COURT_CATEGORIES,
+        "listed_on": chinese_date(entry.listed_at),
+        "deadline": chinese_date(deadline),
+        # The value is dropped here, not in the template, so no template can print a token.
+        "identifiers": [
+            _Shown(SCHEME_NAMES[i.scheme], None if i.scheme in PERSONAL_SCHEMES else i.value)
+            for i in entry.identifiers
+        ],
+    }
+
+
+def render_rectification_notice(
+    entry: ListEntry, deadline: datetime, issued_on: date, issuer: str = DEFAULT_ISSUER
+) -> str:
+    """The 整改通知书 for `entry` as a printable HTML page.
+
+    `deadline` is the end of the rectification period (the caller resolves the category
+    default when `entry.rectification_deadline` is None); it is printed as its date in China.
+    Raises ValueError for a naive datetime or a category no one is listed for (PRESENCE).
+    """
+    context = _context(entry, deadline)
+    context.update(issuer=issuer, issued_on=chinese_date(issued_on))
+    return _environment().get_template("rectification_notice.html").render(context)
+
+
+def render_credit_commitment(entry: ListEntry, deadline: datetime) -> str:
+    """The 信用承诺书 the subject of `entry` signs, as a printable HTML page with blanks."""
+    context = _context(entry, deadline)
+    context.update(issuer=DEFAULT_ISSUER)
+    return _environment().get_template("credit_commitment.html").render(context)

@@ -1,0 +1,56 @@
+"""A status change and its consequences, in one transaction: the change itself (hub.lists.status),
+the instructions the policy now calls for or no longer does (escalation when OVERDUE, closure
+when ESCALATED, LIFTs once RECTIFIED or DELISTED), and the operator tasks an overdue entry
+brings. Operators, the importer and the scheduler all go through `move`."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from alliance_connector.messages import ListType, SignalCategory
+from hub.ledger.chain import append
+from hub.lists.model import ListStatus
+from hub.lists.status import Transition, change_status
+from hub.lists.tasks import open_overdue_tasks
+from hub.pipeline.instructions import NewInstruction, Trigger, ledger_entries, reconcile_entry
+from hub.pipeline.matching import EntryMatch, clusters_of_entry
+from hub.policy.rules import Policy
+from hub.store.schema import list_entries
+
+__all__ = ["Moved", "move"]
+
+
+@dataclass
+class Moved:
+    transition: Transition
+    issued: list[NewInstruction] = field(default_factory=list)
+    lifted: list[NewInstruction] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)
+
+
+def move(
+    connection: sa.Connection,
+    entry_id: str,
+    wanted: ListStatus,
+    actor: str,
+    reason: str,
+    policy: Policy,
+    now: datetime,
+) -> Moved:
+    """Change the entry's status and apply what follows from it (see the module docstring)."""
+    transition = change_status(connection, entry_id, wanted, actor, reason, now)
+    row = connection.execute(
+        sa.select(list_entries.c.list_type, list_entries.c.category).where(
+            list_entries.c.entry_id == entry_id
+        )
+    ).one()
+    entry = EntryMatch(entry_id, ListType(row.list_type), SignalCategory(row.category), wanted)
+    trigger = Trigger(f"transition:{transition.ledger_seq}", now)
+    clusters = clusters_of_entry(connection, entry_id)
+    issued, lifted = reconcile_entry(connection, entry, clusters, policy, trigger, now)
+    append(connection, ledger_entries(issued + lifted), now)
+    tasks = []
+    if wanted is ListStatus.OVERDUE:
+        tasks = open_overdue_tasks(connection, entry_id, entry.list_type, now)
+    return Moved(transition, issued, lifted, tasks)

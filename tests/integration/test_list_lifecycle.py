@@ -1,0 +1,144 @@
+"""The notice's process end to end on the real broker and store: import -> listed -> signal ->
+instruction -> deadline passes (injected clock) -> overdue -> escalation at every member with
+presence -> joint sanction at a newly seen platform -> acks -> rectified and delisted -> LIFTs."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from alliance_connector import AckStatus, BrokerConnection, InstructionListener
+from alliance_connector.identifiers import Identifier, IdentifierScheme
+from alliance_connector.messages import SanctionAction, SignalCategory
+from hub.errors import IllegalTransition
+from hub.ledger.verify import verify
+from hub.lists.imports import apply_import
+from hub.lists.lifecycle import move
+from hub.lists.model import ListStatus
+from hub.lists.reading import read_list_file
+from hub.lists.scheduler import run_due
+from hub.policy.loading import default_policy
+from hub.store.schema import instructions, list_entries, list_transitions, operator_tasks
+from hub.store.timestamps import as_utc
+from tests.integration.alliance import (
+    Alliance,
+    RunningWorker,
+    instructions_for,
+    numbered_uscc,
+    wait_until,
+)
+
+USCC = numbered_uscc(7_001)
+HEADER = (
+    "entry_id,list_type,category,subject_name,uscc,authority,document_no,province,city,listed_at"
+)
+
+
+def store_of(alliance: Alliance, name: str) -> Identifier:
+    return Identifier(IdentifierScheme.STORE, f"{alliance.members[name].id}:store:s-{name}")
+
+
+def sent(alliance: Alliance, *where: sa.ColumnElement[bool]) -> int:
+    return alliance.count(instructions, instructions.c.sent_at.is_not(None), *where)
+
+
+def test_full_lifecycle(alliance: Alliance, tmp_path: Path) -> None:
+    policy = default_policy()
+    mall, social = alliance.join("mall"), alliance.join("social")
+    express = alliance.join("express", kind="logistics")
+    entry_id = f"{alliance.prefix}-bl-1"
+    listed_at = datetime.now(UTC) - timedelta(days=1)
+    csv = tmp_path / "blacklist.csv"
+    row = f"{entry_id},BLACKLIST,FAKE_TRANSACTION,某某电子商务有限公司,{USCC.value},"
+    row += f"某市市场监督管理局,某市监〔2026〕1号,浙江省,杭州市,{listed_at.isoformat()}"
+    csv.write_text(f"{HEADER}\n{row}\n", encoding="gb18030")
+    read = read_list_file(csv)
+    assert read.problems == [] and read.encoding == "gb18030"
+    with alliance.engine.begin() as connection:
+        summary = apply_import(connection, read.entries, "operator", csv.name, policy, listed_at)
+    assert summary.new == 1
+    deadline = as_utc(alliance.scalar(sa.select(list_entries.c.rectification_deadline)))
+    assert deadline.date() in {(listed_at + timedelta(days=d)).date() for d in range(89, 93)}
+
+    with RunningWorker(alliance.worker()):
+        # Rectification period: the mall knows the subject; the carrier reports brushing.
+        mall.publisher.report(
+            alliance.signal("mall", SignalCategory.PRESENCE, store_of(alliance, "mall"), USCC)
+        )
+        express.publisher.report(alliance.signal("express", SignalCategory.EMPTY_PARCEL, USCC))
+        wait_until(lambda: sent(alliance) == 1, what="the reporter's instruction")
+        lowered = instructions_for(alliance, express.id, 1)
+        assert [i.action for i in lowered] == [SanctionAction.LOWER_CREDIT_RATING]
+        assert alliance.count(operator_tasks, operator_tasks.c.kind == "REVIEW_SIGNAL") == 1
+        assert sent(alliance, instructions.c.target_member == mall.id) == 0  # not yet
+
+        # Three months later: the scheduler finds the deadline passed.
+        later = deadline + timedelta(minutes=1)
+        assert run_due(alliance.engine, policy, deadline - timedelta(minutes=1)).overdue == []
+        run = run_due(alliance.engine, policy, later)
+        assert [m.transition.after for m in run.overdue] == [ListStatus.OVERDUE]
+        assert {str(t) for t in run.overdue[0].tasks} == {
+            "NOTIFY_REGULATOR",
+            "INTERVIEW_PRINCIPAL",
+            "PUBLISH_CREDIT_WEBSITE",
+        }
+        wait_until(lambda: sent(alliance) == 4, what="escalation at the mall")
+        at_mall = instructions_for(alliance, mall.id, 3)
+        assert {i.action for i in at_mall} == {
+            SanctionAction.RESTRICT_MEMBERSHIP,
+            SanctionAction.BLOCK_STORE,
+            SanctionAction.PUBLIC_EXPOSURE,
+        }
+
+        # The subject turns up on another platform while overdue: the joint sanction follows.
+        social.publisher.report(
+            alliance.signal("social", SignalCategory.PRESENCE, store_of(alliance, "social"), USCC)
+        )
+        wait_until(lambda: sent(alliance) == 7, what="joint sanction at the social platform")
+        assert {i.action for i in instructions_for(alliance, social.id, 3)} == {
+            SanctionAction.RESTRICT_MEMBERSHIP,
+            SanctionAction.BLOCK_STORE,
+            SanctionAction.PUBLIC_EXPOSURE,
+        }
+
+        # The mall executes and acknowledges.
+        listener = InstructionListener(
+            mall.id, [alliance.hub_key.verify_key], mall.key, BrokerConnection(alliance.bootstrap)
+        )
+        for _ in range(3):
+            instruction = listener.receive(timeout_s=10)
+            assert instruction is not None
+            listener.ack(instruction, AckStatus.EXECUTED, "done")
+        listener.close()
+        wait_until(
+            lambda: alliance.count(instructions, instructions.c.ack_status == "EXECUTED") == 3,
+            what="the mall's acks applied",
+        )
+
+        # Rectified late, then delisted: every active instruction is lifted, once.
+        with alliance.engine.begin() as connection:
+            rectified = move(
+                connection, entry_id, ListStatus.RECTIFIED, "op-li", "整改完成", policy, later
+            )
+            delisted = move(
+                connection, entry_id, ListStatus.DELISTED, "op-li", "移出名单", policy, later
+            )
+        assert len(rectified.lifted) == 7 and delisted.lifted == []
+        wait_until(lambda: sent(alliance) == 14, what="the lifts delivered")
+
+    # The member topics have several partitions: order across them is not defined.
+    lifts = [i for i in instructions_for(alliance, mall.id, 6) if i.action is SanctionAction.LIFT]
+    assert {i.supersedes for i in lifts} == {i.instruction_id for i in at_mall}
+    at_express = instructions_for(alliance, express.id, 2)
+    assert sorted(i.action for i in at_express) == [
+        SanctionAction.LIFT,
+        SanctionAction.LOWER_CREDIT_RATING,
+    ]
+    with alliance.engine.begin() as connection, pytest.raises(IllegalTransition) as refused:
+        move(connection, entry_id, ListStatus.NOTIFIED, "op-li", "again", policy, later)
+    assert "DELISTED" in str(refused.value) and "NOTIFIED" in str(refused.value)
+    history = alliance.scalar(sa.select(sa.func.count()).select_from(list_transitions))
+    assert history == 4  # listed, overdue, rectified, delisted
+    with alliance.engine.connect() as connection:
+        assert verify(connection).ok
