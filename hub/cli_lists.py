@@ -1,5 +1,7 @@
 """`alliance-hub lists …` and `alliance-hub policy …`: thin edges over hub.lists and hub.policy."""
 
+import gc
+import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -55,6 +57,16 @@ def lists_import(
     actor: Actor = "operator",
 ) -> None:
     """Validate the whole file, report every bad row, then apply new, changed, removed."""
+    # A large list keeps millions of objects alive and only adds: the cyclic collector would
+    # rescan them again and again for nothing (a tenth of a million-row import's time).
+    gc.disable()
+    try:
+        _import(file, actor)
+    finally:
+        gc.enable()
+
+
+def _import(file: Path, actor: str) -> None:
     settings = Settings()
     policy, text = policy_from(settings.policy_path)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
@@ -65,8 +77,8 @@ def lists_import(
         )
         progress.update(reading, total=read.rows, completed=read.rows)
         if read.problems:
-            for p in read.problems:
-                console.print(f"{file}:{p.line}: {p.field}: {p.rule}", markup=False)
+            for p in read.problems:  # one plain line each, for people and for grep
+                print(f"{file}:{p.line}: {p.field}: {p.rule}", file=sys.stderr)
             problems = [(p.line, p.field, p.rule) for p in read.problems]
             raise ImportRefused(str(file), problems)
         writing = progress.add_task("writing", total=len(read.entries))

@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.errors import StoreError
+from hub.store.bulk import bulk_insert
 from hub.store.schema import ledger, ledger_head
 
 GENESIS_HASH: str = "0" * 64
@@ -99,6 +100,22 @@ def row_hash(prev_hash: str, seq: int, recorded_at: datetime, entry: LedgerEntry
     return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
 
 
+_LEDGER_COLUMNS = (
+    "seq",
+    "recorded_at",
+    "kind",
+    "actor",
+    "ref",
+    "reason",
+    "source_topic",
+    "source_partition",
+    "source_offset",
+    "body",
+    "prev_hash",
+    "row_hash",
+)
+
+
 def lock_head(connection: sa.Connection) -> tuple[int, str]:
     """Lock the chain's head row until the caller's transaction ends and return (seq, hash).
 
@@ -136,28 +153,18 @@ def append(
     moment = _normalise_time(recorded_at)
     head_row = ledger_head.c.id == HEAD_ID
     seq, prev_hash = lock_head(connection)
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for entry in entries:
         seq += 1
         digest = row_hash(prev_hash, seq, moment, entry)
         topic, partition, offset = entry.source or (None, None, None)
+        body = canonical_json(dict(entry.body))
+        # recorded_at is exactly the value hashed, so it reads back the same.
         rows.append(
-            {
-                "seq": seq,
-                "recorded_at": moment,  # exactly the value hashed, so it reads back the same
-                "kind": entry.kind,
-                "actor": entry.actor,
-                "ref": entry.ref,
-                "reason": entry.reason,
-                "source_topic": topic,
-                "source_partition": partition,
-                "source_offset": offset,
-                "body": canonical_json(dict(entry.body)),
-                "prev_hash": prev_hash,
-                "row_hash": digest,
-            }
+            (seq, moment, entry.kind, entry.actor, entry.ref, entry.reason, topic, partition)
+            + (offset, body, prev_hash, digest)
         )
         prev_hash = digest
-    connection.execute(ledger.insert(), rows)
+    bulk_insert(connection, ledger, _LEDGER_COLUMNS, rows)
     connection.execute(ledger_head.update().where(head_row).values(seq=seq, row_hash=prev_hash))
-    return [row["seq"] for row in rows]
+    return [int(row[0]) for row in rows]

@@ -1,15 +1,17 @@
 """Reading a government sanction-list import file into list entries, and every problem in it.
 
 An authority's list arrives as a CSV or JSON Lines file, often exported from a government system
-in GBK. An import must be all or nothing and the people fixing the file need the whole picture
-at once, so this module never stops at the first bad row: it returns the valid entries and one
-`RowProblem` (line, field, rule) for each rule broken, and leaves the decision to the caller.
-It is pure (a file in, entries and problems out) so the rules can be tested without services.
+in GBK. Whoever fixes a rejected file needs the whole picture at once, not one error per upload,
+so reading never stops at the first bad row: it returns the valid entries and one `RowProblem`
+(line, field, rule) per rule broken, and leaves what to import to the caller. It is pure (a
+file in, entries and problems out) so the rules can be tested without services.
 
 Privacy: resident IDs, mobiles and personal accounts leave here only as keyed tokens, and no
-problem ever quotes a cell's value; the SDK's identifier errors, reused as rules, quote none of
-a personal value either. Speed: one million rows must import in under a minute with the database
-write, so the per-row path does plain dict and string work, with patterns compiled once.
+problem quotes a cell (the SDK's identifier errors, reused as rules, quote at most a character
+of a public USCC), since problem lists are shown to operators and end up in logs.
+
+Speed: one million rows must import in under a minute including the database write, so the
+per-row path does plain dict and string work, with patterns compiled once.
 """
 
 import csv
@@ -17,19 +19,14 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from operator import attrgetter
 from pathlib import Path
 
 from alliance_connector.errors import InvalidIdentifier
-from alliance_connector.identifiers import (
-    PERSONAL_SCHEMES,
-    Identifier,
-    IdentifierScheme,
-    normalize,
-)
+from alliance_connector.identifiers import PERSONAL_SCHEMES, Identifier, IdentifierScheme, normalize
 from alliance_connector.messages import ListType, SignalCategory
 from alliance_connector.tokens import TokenKey, is_token, tokenize
 from hub.lists.model import ListEntry
@@ -56,7 +53,7 @@ _FIT_RULE = "the WATCHLIST takes FALSE_ADVERTISING and CONTRACT_BREACH, the BLAC
 _LIST_TYPES = {member.value: member for member in ListType}
 _CATEGORIES = {m.value: m for m in SignalCategory if m is not SignalCategory.PRESENCE}
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-_ENTRY_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_ENTRY_ID = re.compile(r"[A-Za-z0-9._:-]+")  # the length is checked with the other cells
 # A header or JSON key is echoed only if it looks like a column name: a file without a header
 # would otherwise put its first row, perhaps a mobile number, into the problem list.
 _NAME_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,39}")
@@ -113,10 +110,14 @@ def read_list_file(
         checker.add(0, "-", f"unknown format {path.suffix!r}: use .csv, .jsonl or .ndjson")
     else:
         encoding, text = _decode(path.read_bytes(), checker)
-    if encoding and fmt == "csv":
-        rows = _read_csv(text, checker, progress)
-    elif encoding:
-        rows = _read_jsonl(text, checker, progress)
+    if encoding:
+        records = _csv_records(text, checker) if fmt == "csv" else _jsonl_records(text, checker)
+        for line, record in records:
+            rows += 1
+            if record is not None:  # None: the reader has already recorded the problem
+                checker.check(line, record, keys_known=fmt == "csv")
+            if progress is not None and rows % _PROGRESS_EVERY == 0:
+                progress(rows)
     if progress is not None and (rows == 0 or rows % _PROGRESS_EVERY):
         progress(rows)
     return ReadResult(checker.entries, checker.problems, rows, encoding, fmt)
@@ -126,28 +127,31 @@ def _decode(data: bytes, checker: "_RowChecker") -> tuple[str, str]:
     """Return (encoding, text): UTF-8 (BOM dropped) first, else GB18030, a superset of GBK."""
     try:
         return "utf-8", data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        utf8_bad = exc.start
     try:
         return "gb18030", data.decode("gb18030").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        rule = f"byte offset {exc.start} is neither UTF-8 nor GBK/GB18030: re-export the file"
-        checker.add(line, "-", rule)
-        return "", ""
+        gb_bad = exc.start
+    # The decoding that got further is the file's likely encoding, so its bad byte is the one
+    # to fix: a UTF-8 file with one stray Latin-1 byte fails GB18030 at its first Chinese word.
+    bad = max(utf8_bad, gb_bad)
+    rule = f"byte offset {bad} is neither UTF-8 nor GBK/GB18030 (re-export the file as UTF-8)"
+    checker.add(data.count(b"\n", 0, bad) + 1, "-", rule)
+    return "", ""
 
 
-def _read_csv(text: str, checker: "_RowChecker", progress: Callable[[int], None] | None) -> int:
+def _csv_records(text: str, checker: "_RowChecker") -> Iterator[tuple[int, _Row | None]]:
+    """(line, row) for each data row, row None if it cannot be read; the header is checked."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         first = next(reader, None)
     except csv.Error as exc:  # csv's messages name the fault, never a cell's content
-        first = None
         checker.add(1, "-", f"unreadable CSV header ({exc})")
+        return
     if first is None:
-        if not checker.problems:
-            checker.add(0, "-", "file is empty: a header row is required")
-        return 0
+        checker.add(0, "-", "file is empty: a header row is required")
+        return
     header = [name.strip().lower() for name in first]
     for index, name in enumerate(header, start=1):
         if name not in COLUMNS:
@@ -157,58 +161,44 @@ def _read_csv(text: str, checker: "_RowChecker", progress: Callable[[int], None]
     for name in sorted(REQUIRED_COLUMNS.difference(header)):
         checker.add(1, name, "required column is missing")
     if checker.problems:
-        return 0  # a misnamed column would silently lose its data; refuse the whole file
-    width, rows, last = len(header), 0, reader.line_num
+        return  # a misnamed column would silently lose its data; refuse the whole file
+    width, last = len(header), reader.line_num
     while True:
-        broken = ""
         try:
-            cells = next(reader)
+            cells: list[str] | None = next(reader)
         except StopIteration:
-            return rows
+            return
         except csv.Error as exc:  # e.g. an oversized cell; the reader resumes on the next line
-            cells, broken = [], f"unreadable CSV row ({exc})"
+            checker.add(last + 1, "-", f"unreadable CSV row ({exc})")
+            cells = None
         # line_num counts physical lines, so a quoted newline still reports the row's start.
         line, last = last + 1, reader.line_num
-        if not cells and not broken:
-            continue  # a blank line is not a row
-        rows += 1
-        if broken or len(cells) != width:
-            checker.add(line, "-", broken or f"has {len(cells)} cells, the header has {width}")
-        else:
-            checker.check(line, dict(zip(header, cells, strict=True)), keys_known=True)
-        if progress is not None and rows % _PROGRESS_EVERY == 0:
-            progress(rows)
+        if cells is None:
+            yield line, None
+        elif len(cells) == width:
+            yield line, dict(zip(header, cells, strict=True))
+        elif cells:  # an empty list is a blank line, which is not a row
+            checker.add(line, "-", f"has {len(cells)} cells, the header has {width}")
+            yield line, None
 
 
-def _read_jsonl(text: str, checker: "_RowChecker", progress: Callable[[int], None] | None) -> int:
-    rows = 0
+def _jsonl_records(text: str, checker: "_RowChecker") -> Iterator[tuple[int, _Row | None]]:
     for line, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
-            continue
-        rows += 1
+            continue  # a blank line is not a row
         try:
             record = json.loads(raw)
         except (ValueError, RecursionError):  # RecursionError: hostile nesting depth
             record = None
-        if not isinstance(record, dict):
-            checker.add(line, "-", "not a JSON object")
+        if isinstance(record, dict):
+            yield line, record
         else:
-            checker.check(line, record, keys_known=False)
-        if progress is not None and rows % _PROGRESS_EVERY == 0:
-            progress(rows)
-    return rows
+            checker.add(line, "-", "not a JSON object")
+            yield line, None
 
 
 def _shown_name(name: str, index: int) -> str:
     return name if _NAME_LIKE.fullmatch(name) else f"column {index}"
-
-
-def _refused_character(text: str) -> int:
-    """1-based position of the first control or format character, 0 if none."""
-    for position, char in enumerate(text, start=1):
-        if unicodedata.category(char) in _REFUSED_CATEGORIES:
-            return position
-    return 0  # not printable only because of spaces such as U+3000, which are fine
 
 
 class _RowChecker:
@@ -235,7 +225,7 @@ class _RowChecker:
                     self.add(line, _shown_name(key, index), "unknown key")
         entry_id = self._text(line, row, "entry_id", 64)
         if entry_id and not _ENTRY_ID.fullmatch(entry_id):
-            self.add(line, "entry_id", "must be 1-64 characters of A-Z a-z 0-9 . _ : -")
+            self.add(line, "entry_id", "may hold only A-Z a-z 0-9 . _ : -")
         elif entry_id:
             first = self.first_line.setdefault(entry_id, line)
             if first != line:
@@ -300,9 +290,10 @@ class _RowChecker:
         if len(text) > limit:
             self.add(line, name, f"longer than {limit} characters")
         if not text.isprintable():  # a C-speed pass clears nearly every cell
-            position = _refused_character(text)
-            if position:
-                self.add(line, name, f"control or format character at position {position}")
+            for position, char in enumerate(text, start=1):  # U+3000 and like spaces pass
+                if unicodedata.category(char) in _REFUSED_CATEGORIES:
+                    self.add(line, name, f"control or format character at position {position}")
+                    break
         return text
 
     def _when(self, line: int, row: _Row, name: str, required: bool = True) -> datetime | None:
