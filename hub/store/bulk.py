@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 __all__ = ["bulk_insert"]
 
+
 def _sqlite_text(value: datetime | None) -> str | None:
     if value is None:
         return None

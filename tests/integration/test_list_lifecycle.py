@@ -58,7 +58,9 @@ def test_full_lifecycle(alliance: Alliance, tmp_path: Path) -> None:
     with alliance.engine.begin() as connection:
         summary = apply_import(connection, read.entries, "operator", csv.name, policy, listed_at)
     assert summary.new == 1
-    deadline = as_utc(alliance.scalar(sa.select(list_entries.c.rectification_deadline)))
+    stored_deadline = alliance.scalar(sa.select(list_entries.c.rectification_deadline))
+    assert isinstance(stored_deadline, datetime)
+    deadline = as_utc(stored_deadline)
     assert deadline.date() in {(listed_at + timedelta(days=d)).date() for d in range(89, 93)}
 
     with RunningWorker(alliance.worker()):
