@@ -139,7 +139,8 @@ def run_bench(
     upgrade(engine)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    ensure_topics(admin, hub_topics())
+    lists_topic = f"alliance.lists.{prefix}"  # this run's entries only
+    ensure_topics(admin, hub_topics(lists_topic))
     now = datetime.now(UTC)
     members = {}
     seeds = {name: os.urandom(32) for name in ("mall", "social")}
@@ -195,6 +196,7 @@ def run_bench(
         WorkerOptions(
             group_id=f"{prefix}-worker",
             subscription=rf"^alliance\.(signals|acks)\.{prefix}-.+",
+            lists_topic=lists_topic,
         ),
         keep_stats=True,
     )

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from alliance_connector.topics import LISTS_TOPIC
 from hub.kafka.topics import WORKER_SUBSCRIPTION
 
 # The repository checkout that holds deploy/kafka/broker, when the hub runs from one.
@@ -45,5 +46,7 @@ class Settings(BaseSettings):
     # Worker: how far a signal's issued_at may be from its Kafka record time.
     max_clock_skew_s: float = 300.0
     worker_group: str = "alliance-hub.worker"
+    # The compacted topic of list entries the workers match against.
+    lists_topic: str = LISTS_TOPIC
     # Topics the worker reads: every member's signals and acks, by default.
     worker_subscription: str = WORKER_SUBSCRIPTION

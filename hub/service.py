@@ -38,7 +38,7 @@ def prepare_broker(settings: Settings, bootstrap: str) -> None:
     """Create the hub's own topics if they are missing."""
     admin = KafkaAdminClient(**client_options(settings, bootstrap))
     try:
-        ensure_topics(admin, hub_topics())
+        ensure_topics(admin, hub_topics(settings.lists_topic))
     except KafkaError as exc:
         raise BrokerError(f"could not create the hub's topics on {bootstrap}: {exc}") from exc
     finally:
@@ -73,6 +73,7 @@ def run_worker(settings: Settings) -> None:
         group_id=settings.worker_group,
         subscription=settings.worker_subscription,
         max_skew=timedelta(seconds=settings.max_clock_skew_s),
+        lists_topic=settings.lists_topic,
     )
     worker = Worker(engine, client_options(settings, bootstrap), load_hub_key(settings), options)
     stop = stop_on_signals()

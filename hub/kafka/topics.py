@@ -34,12 +34,12 @@ class TopicSpec:
     configs: dict[str, str] = field(default_factory=dict)
 
 
-def hub_topics() -> list[TopicSpec]:
+def hub_topics(lists_topic: str = LISTS_TOPIC) -> list[TopicSpec]:
     """Topics the hub owns."""
     return [
         TopicSpec(REJECTED_TOPIC, partitions=3),
         # Latest state per list entry: compaction keeps one record per key forever.
-        TopicSpec(LISTS_TOPIC, configs={"cleanup.policy": "compact"}),
+        TopicSpec(lists_topic, configs={"cleanup.policy": "compact"}),
     ]
 
 

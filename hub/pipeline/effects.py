@@ -17,6 +17,7 @@ from alliance_connector.messages import CreditSignal, InstructionAck, SignalCate
 from alliance_connector.reasons import Reason
 from alliance_connector.topics import ACKS_PREFIX
 from hub.ledger.chain import LedgerEntry, append, lock_head
+from hub.lists.index import ListIndex
 from hub.pipeline.checks import AcceptedAck, AcceptedSignal, Outcome, Rejection, topic_owner
 from hub.pipeline.instructions import (
     NewInstruction,
@@ -122,8 +123,11 @@ def _ack_targets(connection: sa.Connection, acks: Sequence[AcceptedAck]) -> dict
 class _Batch:
     """Collects one batch's rows; `apply_batch` drives it."""
 
-    def __init__(self, connection: sa.Connection, policy: Policy, now: datetime) -> None:
+    def __init__(
+        self, connection: sa.Connection, index: ListIndex, policy: Policy, now: datetime
+    ) -> None:
         self.connection = connection
+        self.index = index
         self.policy = policy
         self.now = now
         self.effects = BatchEffects()
@@ -232,7 +236,7 @@ class _Batch:
         if not self.triggers:
             return
         triggers = {cluster: list(t.values()) for cluster, t in self.triggers.items()}
-        issued = issue_for_clusters(self.connection, triggers, self.policy, self.now)
+        issued = issue_for_clusters(self.connection, triggers, self.index, self.policy, self.now)
         self.effects.instructions += issued
         self.entries += ledger_entries(issued)
 
@@ -261,7 +265,11 @@ class _Batch:
 
 
 def apply_batch(
-    connection: sa.Connection, batch: Sequence[CheckedRecord], policy: Policy, now: datetime
+    connection: sa.Connection,
+    batch: Sequence[CheckedRecord],
+    index: ListIndex,
+    policy: Policy,
+    now: datetime,
 ) -> BatchEffects:
     """Write the batch's effects inside the caller's transaction; return what happened.
 
@@ -288,7 +296,7 @@ def apply_batch(
     signals = [o.signal for _, o in verdicts if isinstance(o, AcceptedSignal)]
     clusters = iter(link_all(connection, [s.subject for s in signals]))
     targets = _ack_targets(connection, [o for _, o in verdicts if isinstance(o, AcceptedAck)])
-    work = _Batch(connection, policy, now)
+    work = _Batch(connection, index, policy, now)
     work.effects.skipped = skipped
     for item, outcome in verdicts:
         if isinstance(outcome, Rejection):

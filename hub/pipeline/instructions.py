@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from alliance_connector.identifiers import Identifier
 from alliance_connector.messages import SanctionAction
 from hub.ledger.chain import LedgerEntry
+from hub.lists.index import ListIndex
 from hub.lists.model import ACTIVE_STATUSES
 from hub.pipeline.matching import (
     EntryMatch,
@@ -207,6 +208,7 @@ def _flag(connection: sa.Connection, entry: EntryMatch, trigger: Trigger, now: d
 def issue_for_clusters(
     connection: sa.Connection,
     triggers: Mapping[str, Sequence[Trigger]],
+    index: ListIndex,
     policy: Policy,
     now: datetime,
 ) -> list[NewInstruction]:
@@ -216,7 +218,7 @@ def issue_for_clusters(
     reporter. Presence rules apply at every member where the cluster is present; reporter
     rules at the reporter of each misconduct signal.
     """
-    matches = matching_entries(connection, triggers.keys())
+    matches = matching_entries(connection, triggers.keys(), index)
     if not matches:
         return []
     presence = presence_by_member(connection, matches.keys())

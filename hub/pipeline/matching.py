@@ -1,8 +1,9 @@
 """Matching subject clusters against the sanction lists, and where each subject is active.
 
-The database is the system of record and the index: a cluster matches an active list entry
-when any identifier of the cluster is one of the entry's identifiers. Every function takes a
-whole batch's clusters and runs one query for them.
+A cluster matches an active list entry when any identifier of the cluster is one of the
+entry's identifiers. Clusters and presences live in the database; list entries are looked up
+in the worker's in-memory index (hub.lists.index). Every function takes a whole batch's
+clusters and runs one query for them.
 """
 
 from collections import defaultdict
@@ -13,9 +14,9 @@ import sqlalchemy as sa
 
 from alliance_connector.identifiers import Identifier, IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
+from hub.lists.index import ListIndex
 from hub.lists.model import ACTIVE_STATUSES, ListStatus
 from hub.store.schema import (
-    list_entries,
     list_entry_identifiers,
     members,
     presences,
@@ -48,36 +49,30 @@ def _same_identifier(table: sa.Table) -> sa.ColumnElement[bool]:
 
 
 def matching_entries(
-    connection: sa.Connection, clusters: Collection[str]
+    connection: sa.Connection, clusters: Collection[str], index: ListIndex
 ) -> dict[str, list[EntryMatch]]:
-    """For each cluster that matches, the active list entries naming any of its identifiers."""
+    """For each cluster that matches, the active list entries (in the worker's index, built
+    from alliance.lists) naming any of its identifiers."""
     rows = connection.execute(
         sa.select(
             subject_identifiers.c.cluster_id,
-            list_entries.c.entry_id,
-            list_entries.c.list_type,
-            list_entries.c.category,
-            list_entries.c.status,
-        )
-        .distinct()
-        .select_from(subject_identifiers)
-        .join(list_entry_identifiers, _same_identifier(list_entry_identifiers))
-        .join(list_entries, list_entries.c.entry_id == list_entry_identifiers.c.entry_id)
-        .where(subject_identifiers.c.cluster_id.in_(sorted(clusters)))
-        .where(list_entries.c.status.in_(sorted(ACTIVE_STATUSES)))
-        .order_by(subject_identifiers.c.cluster_id, list_entries.c.entry_id)
+            subject_identifiers.c.scheme,
+            subject_identifiers.c.value,
+        ).where(subject_identifiers.c.cluster_id.in_(sorted(clusters)))
     )
-    found: dict[str, list[EntryMatch]] = defaultdict(list)
+    identifiers: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for r in rows:
-        found[r.cluster_id].append(
-            EntryMatch(
-                r.entry_id,
-                ListType(r.list_type),
-                SignalCategory(r.category),
-                ListStatus(r.status),
-            )
-        )
-    return dict(found)
+        identifiers[r.cluster_id].add((r.scheme, r.value))
+    found: dict[str, list[EntryMatch]] = {}
+    for cluster, known in sorted(identifiers.items()):
+        entries = [
+            EntryMatch(e.entry_id, e.list_type, e.category, e.status)
+            for e in index.matching(known)
+            if e.status in ACTIVE_STATUSES
+        ]
+        if entries:
+            found[cluster] = entries
+    return found
 
 
 def clusters_of_entry(connection: sa.Connection, entry_id: str) -> list[str]:

@@ -34,8 +34,11 @@ from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, Operationa
 from alliance_connector.envelope import MAX_ENVELOPE_BYTES
 from alliance_connector.reasons import Reason
 from alliance_connector.signing import SigningKey
+from alliance_connector.topics import LISTS_TOPIC
 from hub.errors import BrokerError, StoreUnavailable
 from hub.kafka.topics import WORKER_SUBSCRIPTION
+from hub.lists.index import ListFollower, ListIndex
+from hub.lists.publishing import publish_list_changes
 from hub.pipeline.checks import CheckContext, Rejection, check_record, topic_owner
 from hub.pipeline.effects import BatchEffects, CheckedRecord, apply_batch
 from hub.pipeline.relay import OutboxRelay, RelayResult
@@ -63,6 +66,8 @@ class WorkerOptions:
     max_skew: timedelta = timedelta(minutes=5)
     max_bytes: int = MAX_ENVELOPE_BYTES
     backoff_max_s: float = 5.0
+    lists_topic: str = LISTS_TOPIC
+    index_timeout_s: float = 60.0  # how long a starting worker waits for its list index
 
 
 @dataclass
@@ -175,6 +180,11 @@ class Worker:
             **kafka_options,
         )
         self._relay = OutboxRelay(self._producer, hub_key)
+        self._hub_key = hub_key
+        self.index = ListIndex()
+        self._follower = ListFollower(
+            kafka_options, hub_key.verify_key, self.index, self.options.lists_topic
+        )
         self._progress = _Progress()
         # Checked batches wait here for the writer: one being written, one checked, no more.
         self._handoff: queue.Queue[_Handoff | None] = queue.Queue(maxsize=1)
@@ -211,7 +221,7 @@ class Worker:
 
     def _apply(self, checked: list[CheckedRecord]) -> BatchEffects:
         with self.engine.begin() as connection:
-            return apply_batch(connection, checked, self.policy, datetime.now(UTC))
+            return apply_batch(connection, checked, self.index, self.policy, datetime.now(UTC))
 
     def _store(self, checked: list[CheckedRecord]) -> BatchEffects:
         """Apply the batch; if the store refuses it for good (a value it cannot hold), apply
@@ -234,7 +244,22 @@ class Worker:
         return total
 
     def _relay_once(self) -> RelayResult:
+        publish_list_changes(self.engine, self._producer, self._hub_key, self.options.lists_topic)
         return self._relay.flush(self.engine, datetime.now(UTC))
+
+    def _build_index(self, stop: threading.Event) -> None:
+        """Publish list changes still in the outbox, then read alliance.lists to its end, so
+        the first batch already matches against every entry the store holds."""
+        self._retrying("list publication", self._publish_all_list_changes, stop)
+        self._follower.start()
+        if not self._follower.caught_up.wait(self.options.index_timeout_s):
+            raise BrokerError(f"could not read {self.options.lists_topic} to its end")
+
+    def _publish_all_list_changes(self) -> None:
+        while publish_list_changes(
+            self.engine, self._producer, self._hub_key, self.options.lists_topic
+        ):
+            pass
 
     def _commit_written(self) -> None:
         """Commit the offsets of batches the writer has finished (consumer thread only)."""
@@ -336,6 +361,7 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set. This thread polls, verifies and commits offsets; a writer
         thread stores effects and publishes, so database time overlaps with verification."""
+        self._build_index(stop)
         writer = threading.Thread(target=self._write_loop, args=(stop,), name="hub-writer")
         writer.start()
         try:
@@ -356,5 +382,6 @@ class Worker:
             raise self._writer_error
 
     def close(self) -> None:
+        self._follower.stop()
         self._consumer.close(autocommit=False)
         self._producer.close(timeout=10)

@@ -63,7 +63,9 @@ class Alliance:
     def __post_init__(self) -> None:
         self.engine = open_engine(self.database_url)
         upgrade(self.engine)
-        ensure_topics(self.admin, hub_topics())
+        # Each alliance its own list topic: tests share the broker, not their lists.
+        self.lists_topic = f"alliance.lists.{self.prefix}"
+        ensure_topics(self.admin, hub_topics(self.lists_topic))
         self.group = f"{self.prefix}-worker"
 
     def join(
@@ -128,6 +130,7 @@ class Alliance:
                 # Only this alliance's members: other tests share the broker.
                 subscription=rf"^alliance\.(signals|acks)\.{self.prefix}-.+",
                 poll_timeout_ms=50,
+                lists_topic=self.lists_topic,
                 **options,  # type: ignore[arg-type]
             ),
             keep_stats=True,

@@ -63,7 +63,7 @@ def test_full_lifecycle(alliance: Alliance, tmp_path: Path) -> None:
     deadline = as_utc(stored_deadline)
     assert deadline.date() in {(listed_at + timedelta(days=d)).date() for d in range(89, 93)}
 
-    with RunningWorker(alliance.worker()):
+    with RunningWorker(alliance.worker()) as worker:
         # Rectification period: the mall knows the subject; the carrier reports brushing.
         mall.publisher.report(
             alliance.signal("mall", SignalCategory.PRESENCE, store_of(alliance, "mall"), USCC)
@@ -93,6 +93,14 @@ def test_full_lifecycle(alliance: Alliance, tmp_path: Path) -> None:
             SanctionAction.PUBLIC_EXPOSURE,
         }
 
+        # The worker's index follows alliance.lists: it learns the entry is overdue.
+        wait_until(
+            lambda: (
+                (e := worker.index.get(entry_id)) is not None and e.status is ListStatus.OVERDUE
+            ),
+            timeout_s=10,
+            what="the overdue status in the worker's list index",
+        )
         # The subject turns up on another platform while overdue: the joint sanction follows.
         social.publisher.report(
             alliance.signal("social", SignalCategory.PRESENCE, store_of(alliance, "social"), USCC)
@@ -128,6 +136,11 @@ def test_full_lifecycle(alliance: Alliance, tmp_path: Path) -> None:
             )
         assert len(rectified.lifted) == 7 and delisted.lifted == []
         wait_until(lambda: sent(alliance) == 14, what="the lifts delivered")
+        wait_until(
+            lambda: worker.index.get(entry_id) is None,
+            timeout_s=10,
+            what="the delisted entry gone from the index (a tombstone)",
+        )
 
     # The member topics have several partitions: order across them is not defined.
     lifts = [i for i in instructions_for(alliance, mall.id, 6) if i.action is SanctionAction.LIFT]

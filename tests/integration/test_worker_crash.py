@@ -55,6 +55,7 @@ class WorkerProcess:
             "HUB_DATABASE_URL": alliance.database_url,
             "HUB_HUB_KEY_PATH": str(key_path),
             "HUB_WORKER_GROUP": alliance.group,
+            "HUB_LISTS_TOPIC": alliance.lists_topic,
             "HUB_WORKER_SUBSCRIPTION": rf"^alliance\.(signals|acks)\.{alliance.prefix}-.+",
         }
         self.log = log

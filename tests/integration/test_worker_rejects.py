@@ -140,9 +140,10 @@ def test_every_reason_code_is_produced_and_the_worker_goes_on(alliance: Alliance
             alliance.signal("shop", SignalCategory.PRESENCE, USCC)
         )
         wait_until(
-            lambda: alliance.scalar(sa.select(sa.func.count()).select_from(instructions)) == 1
+            lambda: alliance.scalar(sa.select(sa.func.count()).select_from(instructions)) == 2,
+            what="RESTRICT_MEMBERSHIP and PUBLIC_EXPOSURE for the shop",
         )
-        ours = str(alliance.scalar(sa.select(instructions.c.instruction_id)))
+        ours = str(alliance.scalar(sa.select(instructions.c.instruction_id).limit(1)))
         foreign_ack = seal(
             catalog().newest("InstructionAck"),
             InstructionAck(ours, other.id, AckStatus.EXECUTED, datetime.now(UTC)).to_record(),
@@ -198,7 +199,7 @@ def test_every_reason_code_is_produced_and_the_worker_goes_on(alliance: Alliance
     assert [bytes(original) for _, original in kept] == [b""]
     # Only the shop's PRESENCE produced instructions: the rejected signals named the same
     # blacklisted USCC and caused none.
-    assert alliance.scalar(sa.select(sa.func.count()).select_from(instructions)) == 1
+    assert alliance.scalar(sa.select(sa.func.count()).select_from(instructions)) == 2
 
     published = read_topic(alliance.bootstrap, REJECTED_TOPIC, 10_000, timeout_s=5)
     hub_key = alliance.hub_key.verify_key

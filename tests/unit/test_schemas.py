@@ -45,8 +45,14 @@ def test_every_field_has_a_doc_and_the_namespace_is_the_alliances(path: Path) ->
             assert field.get("doc"), f"{path.name}: {record['name']}.{field['name']} has no doc"
 
 
-def test_the_contract_has_its_five_records() -> None:
-    assert RECORDS == ["CreditSignal", "InstructionAck", "RejectedMessage", "SanctionInstruction"]
+def test_the_contract_has_its_six_records() -> None:
+    assert RECORDS == [
+        "CreditSignal",
+        "InstructionAck",
+        "ListEntryState",
+        "RejectedMessage",
+        "SanctionInstruction",
+    ]
     assert (SCHEMA_DIR / "SignedEnvelope.avsc").is_file()
 
 
