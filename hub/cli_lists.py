@@ -150,7 +150,7 @@ def lists_tasks() -> None:
         rows = connection.execute(
             sa.select(operator_tasks)
             .where(operator_tasks.c.done_at.is_(None))
-            .order_by(operator_tasks.c.due_at, operator_tasks.c.task_id)
+            .order_by(operator_tasks.c.due_at, operator_tasks.c.entry_id, operator_tasks.c.kind)
         ).all()
     for row in rows:
         print(f"{as_utc(row.due_at):%Y-%m-%d}  {row.kind:<24} {row.entry_id}  {row.detail}")

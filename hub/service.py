@@ -6,7 +6,7 @@ The CLI calls `run_worker`; tests and the demo build `Worker` themselves with wh
 import logging
 import signal
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
@@ -18,6 +18,7 @@ from hub.kafka.connection import client_options
 from hub.kafka.local_broker import start_local_broker
 from hub.kafka.topics import ensure_topics, hub_topics
 from hub.pipeline.runner import Worker, WorkerOptions
+from hub.policy.versions import activate, policy_from
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 
@@ -75,7 +76,17 @@ def run_worker(settings: Settings) -> None:
         max_skew=timedelta(seconds=settings.max_clock_skew_s),
         lists_topic=settings.lists_topic,
     )
-    worker = Worker(engine, client_options(settings, bootstrap), load_hub_key(settings), options)
+    policy, text = policy_from(settings.policy_path)
+    with engine.begin() as connection:
+        if activate(connection, policy, text, "hub", datetime.now(UTC)):
+            log.info("policy %s (%s) recorded in the ledger", policy.version, policy.digest[:12])
+    worker = Worker(
+        engine,
+        client_options(settings, bootstrap),
+        load_hub_key(settings),
+        options,
+        policy=policy,
+    )
     stop = stop_on_signals()
     log.info("worker running against %s; stop with Ctrl-C", bootstrap)
     try:

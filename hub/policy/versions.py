@@ -3,6 +3,7 @@ text is stored and a POLICY_ACTIVATED ledger row names its version and digest, s
 instruction's policy_version can be traced to the exact rules that produced it."""
 
 from datetime import datetime
+from importlib.resources import files
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,8 +19,6 @@ __all__ = ["activate", "policy_from"]
 def policy_from(path: Path | None) -> tuple[Policy, str]:
     """The policy at `path` (or the shipped default) and its text."""
     if path is None:
-        from importlib.resources import files
-
         text = (files("hub.policy") / "default.toml").read_text(encoding="utf-8")
         return default_policy(), text
     return load_policy(path), path.read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 instruction -> deadline passes (injected clock) -> overdue -> escalation at every member with
 presence -> joint sanction at a newly seen platform -> acks -> rectified and delisted -> LIFTs."""
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from hub.lists.lifecycle import move
 from hub.lists.model import ListStatus
 from hub.lists.reading import read_list_file
 from hub.lists.scheduler import run_due
+from hub.lists.situations import presence_situations
 from hub.policy.loading import default_policy
+from hub.policy.rules import diff_decisions
 from hub.store.schema import instructions, list_entries, list_transitions, operator_tasks
 from hub.store.timestamps import as_utc
 from tests.integration.alliance import (
@@ -111,6 +114,18 @@ def test_full_lifecycle(alliance: Alliance, tmp_path: Path) -> None:
             SanctionAction.BLOCK_STORE,
             SanctionAction.PUBLIC_EXPOSURE,
         }
+
+        # A policy without public exposure would lift it at both platforms, and add nothing.
+        milder = dataclasses.replace(
+            policy,
+            rules=tuple(r for r in policy.rules if SanctionAction.PUBLIC_EXPOSURE not in r.actions),
+        )
+        with alliance.engine.connect() as connection:
+            diff = diff_decisions(policy, milder, presence_situations(connection))
+        assert diff.added == []
+        assert sorted(diff.lifted) == sorted(
+            ((entry_id, m.id), SanctionAction.PUBLIC_EXPOSURE) for m in (mall, social)
+        )
 
         # The mall executes and acknowledges.
         listener = InstructionListener(
