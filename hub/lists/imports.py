@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,53 +40,82 @@ class ImportSummary:
     removed: list[Moved] = field(default_factory=list)
 
 
+@lru_cache(maxsize=4096)
+def _utc(moment: datetime) -> tuple[datetime, str]:
+    # A list is published on a handful of dates: each is converted once, not per entry.
+    utc = moment.astimezone(UTC)
+    return utc, utc.isoformat()
+
+
+@lru_cache(maxsize=4096)
+def _default_deadline(listed_at: datetime, months: int) -> datetime:
+    return add_months(listed_at, months).astimezone(UTC)
+
+
 def content_hash(entry: ListEntry) -> str:
     """A digest of what the authority states about the entry (not its status)."""
     deadline = entry.rectification_deadline
+    ids = [f"{i.scheme.value}:{i.value}" for i in entry.identifiers]
     stated = (
         entry.entry_id,
-        str(entry.list_type),
-        str(entry.category),
+        entry.list_type.value,
+        entry.category.value,
         entry.subject_name,
-        ";".join(sorted(f"{i.scheme}:{i.value}" for i in entry.identifiers)),
+        ";".join(sorted(ids) if len(ids) > 1 else ids),
         entry.authority,
         entry.document_no,
         entry.province,
         entry.city,
-        entry.listed_at.astimezone(UTC).isoformat(),
-        deadline.astimezone(UTC).isoformat() if deadline else "",
+        _utc(entry.listed_at)[1],
+        _utc(deadline)[1] if deadline else "",
     )
     # The unit separator cannot occur in a validated field (control characters are refused).
     return hashlib.sha256("\x1f".join(stated).encode()).hexdigest()
 
 
-def _entry_row(entry: ListEntry, digest: str, policy: Policy, now: datetime) -> dict[str, Any]:
-    listed_at = entry.listed_at.astimezone(UTC)
-    deadline = entry.rectification_deadline or add_months(
-        listed_at, policy.rectification_months(entry.category)
+# Columns of `_entry_row`, in its order.
+_ENTRY_COLUMNS = (
+    "entry_id",
+    "list_type",
+    "category",
+    "listed_at",
+    "subject_name",
+    "authority",
+    "document_no",
+    "province",
+    "city",
+    "rectification_deadline",
+    "content_hash",
+    "updated_at",
+)
+
+
+def _entry_row(entry: ListEntry, digest: str, policy: Policy, now: datetime) -> tuple[Any, ...]:
+    listed_at = _utc(entry.listed_at)[0]
+    given = entry.rectification_deadline
+    deadline = (
+        _utc(given)[0]
+        if given
+        else _default_deadline(listed_at, policy.rectification_months(entry.category))
     )
-    return {
-        "entry_id": entry.entry_id,
-        "list_type": str(entry.list_type),
-        "category": str(entry.category),
-        "listed_at": listed_at,
-        "subject_name": entry.subject_name,
-        "authority": entry.authority,
-        "document_no": entry.document_no,
-        "province": entry.province,
-        "city": entry.city,
-        "rectification_deadline": deadline.astimezone(UTC),
-        "content_hash": digest,
-        "updated_at": now,
-    }
+    return (
+        entry.entry_id,
+        entry.list_type.value,
+        entry.category.value,
+        listed_at,
+        entry.subject_name,
+        entry.authority,
+        entry.document_no,
+        entry.province,
+        entry.city,
+        deadline,
+        digest,
+        now,
+    )
 
 
-def _identifier_rows(entries: Sequence[ListEntry]) -> list[dict[str, str]]:
-    return [
-        {"entry_id": e.entry_id, "scheme": str(i.scheme), "value": i.value}
-        for e in entries
-        for i in e.identifiers
-    ]
+def _identifier_rows(entries: Sequence[ListEntry]) -> list[tuple[str, str, str]]:
+    return [(e.entry_id, i.scheme.value, i.value) for e in entries for i in e.identifiers]
 
 
 def _chunks(items: Sequence[ListEntry]) -> list[Sequence[ListEntry]]:
@@ -101,49 +131,45 @@ def _insert_new(
     policy: Policy,
     now: datetime,
 ) -> None:
-    rows = [
-        _entry_row(e, digests[e.entry_id], policy, now)
-        | {"status": str(ListStatus.LISTED), "version": 1}
-        for e in entries
-    ]
-    columns = list(rows[0])
-    bulk_insert(connection, list_entries, columns, [tuple(r.values()) for r in rows])
-    bulk_insert(
-        connection,
-        list_entry_identifiers,
-        ("entry_id", "scheme", "value"),
-        [(e.entry_id, str(i.scheme), i.value) for e in entries for i in e.identifiers],
-    )
+    listed = ListStatus.LISTED.value
+    rows = [_entry_row(e, digests[e.entry_id], policy, now) + (listed, 1) for e in entries]
+    bulk_insert(connection, list_entries, (*_ENTRY_COLUMNS, "status", "version"), rows)
+    columns = ("entry_id", "scheme", "value")
+    bulk_insert(connection, list_entry_identifiers, columns, _identifier_rows(entries))
     # One ledger row per chunk, not per entry: it names the chunk's entries through a digest
     # of their ids and content hashes, so the chain still covers each one, at a fraction of
     # the cost for a million-row list.
     digest = hashlib.sha256()
-    for row in rows:
-        digest.update(f"{row['entry_id']}\x1f{row['content_hash']}\n".encode())
+    for e in entries:
+        digest.update(f"{e.entry_id}\x1f{digests[e.entry_id]}\n".encode())
     body = {
         "source": source,
-        "count": len(rows),
-        "first": rows[0]["entry_id"],
-        "last": rows[-1]["entry_id"],
+        "count": len(entries),
+        "first": entries[0].entry_id,
+        "last": entries[-1].entry_id,
         "entries_sha256": digest.hexdigest(),
     }
     (seq,) = append(connection, [LedgerEntry("LIST_ENTRIES_LISTED", actor, body, source)], now)
-    listed = str(ListStatus.LISTED)
+    reasons: dict[tuple[str, str], str] = {}
     bulk_insert(
         connection,
         list_transitions,
         ("entry_id", "from_status", "to_status", "actor", "reason", "at", "ledger_seq"),
         [
             (
-                row["entry_id"],
+                e.entry_id,
                 None,
                 listed,
                 actor,
-                f"listed by {row['authority']} {row['document_no']}, from {source}",
+                reasons.get((e.authority, e.document_no))
+                or reasons.setdefault(
+                    (e.authority, e.document_no),
+                    f"listed by {e.authority} {e.document_no}, from {source}",
+                ),
                 now,
                 seq,
             )
-            for row in rows
+            for e in entries
         ],
     )
 
@@ -158,18 +184,23 @@ def _update_changed(
     now: datetime,
 ) -> None:
     rows = [_entry_row(e, digests[e.entry_id], policy, now) for e in entries]
-    columns = [c for c in rows[0] if c != "entry_id"]
+    columns = _ENTRY_COLUMNS[1:]
     connection.execute(
         list_entries.update()
         .where(list_entries.c.entry_id == sa.bindparam("key"))
         .values({c: sa.bindparam(c) for c in columns} | {"version": list_entries.c.version + 1}),
-        [{"key": row["entry_id"]} | {c: row[c] for c in columns} for row in rows],
+        [{"key": row[0]} | dict(zip(columns, row[1:], strict=True)) for row in rows],
     )
     ids = [e.entry_id for e in entries]
     connection.execute(
         list_entry_identifiers.delete().where(list_entry_identifiers.c.entry_id.in_(ids))
     )
-    connection.execute(list_entry_identifiers.insert(), _identifier_rows(entries))
+    bulk_insert(
+        connection,
+        list_entry_identifiers,
+        ("entry_id", "scheme", "value"),
+        _identifier_rows(entries),
+    )
     append(
         connection,
         [
