@@ -16,17 +16,20 @@ from alliance_connector.identifiers import Identifier, IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
 from alliance_connector.tokens import TokenKey
 from hub.config import Settings
-from hub.errors import ImportRefused, UnknownEntry
+from hub.errors import ImportRefused, UnknownEntry, UnknownTask
+from hub.lists.deadlines import CHINA
 from hub.lists.documents import render_credit_commitment, render_rectification_notice
 from hub.lists.imports import apply_import
 from hub.lists.lifecycle import move
 from hub.lists.model import ListEntry, ListStatus
 from hub.lists.reading import read_list_file
-from hub.lists.scheduler import run_due
+from hub.lists.scheduler import SCHEDULER_ACTOR, run_due
 from hub.lists.situations import presence_situations
+from hub.lists.tasks import complete_task
 from hub.policy.loading import load_policy
 from hub.policy.rules import diff_decisions
 from hub.policy.versions import activate, policy_from
+from hub.service import stop_on_signals
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 from hub.store.schema import list_entries, list_entry_identifiers, operator_tasks
@@ -126,21 +129,37 @@ def lists_move(
 
 @lists_app.command("schedule")
 def lists_schedule(
-    now: Annotated[
-        datetime | None, typer.Option(help="Run as of this time (ISO 8601); default now.")
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Judge deadlines as of this ISO 8601 time (naive: China time)."),
+    ] = None,
+    every: Annotated[
+        float | None, typer.Option(help="Run again every this many seconds until stopped.")
     ] = None,
 ) -> None:
     """Turn every entry whose rectification deadline has passed OVERDUE (with escalation)."""
     settings = Settings()
     policy, text = policy_from(settings.policy_path)
-    moment = as_utc(now) if now else datetime.now(UTC)
+    moment = _moment(as_of) if as_of else None
     engine = _engine(settings)
     with engine.begin() as connection:
-        activate(connection, policy, text, "scheduler", moment)
-    total = instructions = 0
-    while (run := run_due(engine, policy, moment)).overdue:
-        total, instructions = total + len(run.overdue), instructions + run.instructions
-    print(f"{total} entries overdue; {instructions} instructions issued")
+        activate(connection, policy, text, SCHEDULER_ACTOR, datetime.now(UTC))
+    stop = stop_on_signals()
+    while True:
+        total = instructions = 0
+        while (run := run_due(engine, policy, moment or datetime.now(UTC))).overdue:
+            total, instructions = total + len(run.overdue), instructions + run.instructions
+        print(f"{total} entries overdue; {instructions} instructions issued", flush=True)
+        if every is None or stop.wait(every):
+            return
+
+
+def _moment(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"not an ISO 8601 time: {text!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA)
 
 
 @lists_app.command("tasks")
@@ -153,7 +172,19 @@ def lists_tasks() -> None:
             .order_by(operator_tasks.c.due_at, operator_tasks.c.entry_id, operator_tasks.c.kind)
         ).all()
     for row in rows:
-        print(f"{as_utc(row.due_at):%Y-%m-%d}  {row.kind:<24} {row.entry_id}  {row.detail}")
+        print(
+            f"{as_utc(row.due_at):%Y-%m-%d}  {row.task_id}  {row.kind:<24} {row.entry_id}  "
+            f"{row.detail}"
+        )
+
+
+@lists_app.command("task-done")
+def lists_task_done(task_id: str, actor: Actor = "operator") -> None:
+    """Mark an operator task done."""
+    with _engine(Settings()).begin() as connection:
+        if not complete_task(connection, task_id, actor, datetime.now(UTC)):
+            raise UnknownTask(task_id)
+    print(f"{task_id}: done by {actor}")
 
 
 @lists_app.command("documents")

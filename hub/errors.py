@@ -9,6 +9,7 @@
     │   └── MigrationError     the schema could not be brought to the current revision
     ├── ListError              a sanction-list request cannot be carried out
     │   ├── UnknownEntry       no entry has this id
+    │   ├── UnknownTask        no open operator task has this id
     │   ├── IllegalTransition  the entry's status cannot move there (hub.lists.model)
     │   └── ImportRefused      an import file has bad rows; nothing was written
     └── PolicyError            a policy file is malformed; every problem is listed
@@ -63,6 +64,12 @@ class UnknownEntry(ListError):
     def __init__(self, entry_id: str) -> None:
         super().__init__(f"no list entry {entry_id!r}")
         self.entry_id = entry_id
+
+
+class UnknownTask(ListError):
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"no open operator task {task_id!r}")
+        self.task_id = task_id
 
 
 class IllegalTransition(ListError):

@@ -22,7 +22,13 @@ from hub.policy.versions import activate, policy_from
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 
-__all__ = ["load_hub_key", "prepare_broker", "resolve_bootstrap", "run_worker"]
+__all__ = [
+    "load_hub_key",
+    "prepare_broker",
+    "resolve_bootstrap",
+    "run_worker",
+    "stop_on_signals",
+]
 
 log = logging.getLogger(__name__)
 

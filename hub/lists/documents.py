@@ -107,7 +107,9 @@ def _context(entry: ListEntry, deadline: datetime) -> dict[str, object]:
         "category_name": CATEGORY_NAMES[entry.category],
         "court_obligation": entry.category in _COURT_CATEGORIES,
         "listed_on": chinese_date(entry.listed_at),
-        "deadline": chinese_date(deadline),
+        # The deadline is the moment the subject becomes overdue; the last day it may still
+        # rectify is the day before a deadline at midnight, and that is the day printed.
+        "deadline": chinese_date(deadline - timedelta(microseconds=1)),
         # The value is dropped here, not in the template, so no template can print a token.
         "identifiers": [
             _Shown(SCHEME_NAMES[i.scheme], None if i.scheme in PERSONAL_SCHEMES else i.value)

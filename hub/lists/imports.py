@@ -19,13 +19,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hub.ledger.chain import LedgerEntry, append
+from hub.errors import ImportRefused
+from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.lists.deadlines import add_months
-from hub.lists.lifecycle import Moved, move
+from hub.lists.lifecycle import Moved, move, reconcile
 from hub.lists.model import ACTIVE_STATUSES, ListEntry, ListStatus
+from hub.pipeline.instructions import Trigger
 from hub.policy.rules import Policy
 from hub.store.bulk import bulk_insert
-from hub.store.schema import list_entries, list_entry_identifiers, list_transitions
+from hub.store.schema import (
+    list_entries,
+    list_entry_identifiers,
+    list_transitions,
+    subject_identifiers,
+)
 
 __all__ = ["ImportSummary", "apply_import", "content_hash"]
 
@@ -38,6 +45,7 @@ class ImportSummary:
     changed: int = 0
     unchanged: int = 0
     removed: list[Moved] = field(default_factory=list)
+    issued: int = 0  # instructions issued or lifted for new and changed entries
 
 
 @lru_cache(maxsize=4096)
@@ -178,6 +186,7 @@ def _update_changed(
     connection: sa.Connection,
     entries: Sequence[ListEntry],
     digests: dict[str, str],
+    before: dict[str, str],
     actor: str,
     source: str,
     policy: Policy,
@@ -204,7 +213,12 @@ def _update_changed(
     append(
         connection,
         [
-            LedgerEntry("LIST_ENTRY_CHANGED", actor, {"source": source}, entry_id)
+            LedgerEntry(
+                "LIST_ENTRY_CHANGED",
+                actor,
+                {"source": source, "before": before[entry_id], "after": digests[entry_id]},
+                entry_id,
+            )
             for entry_id in ids
         ],
         now,
@@ -220,7 +234,11 @@ def apply_import(
     now: datetime,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Apply the file's entries inside the caller's transaction (see the module docstring)."""
+    """Apply the file's entries inside the caller's transaction (see the module docstring).
+
+    Raises ImportRefused, before writing anything, for an id the store holds as DELISTED:
+    a subject listed again is a new listing with a new id and a new rectification period."""
+    lock_head(connection)  # one writer of list state at a time (see hub.lists.status)
     stored = {
         row.entry_id: row
         for row in connection.execute(
@@ -233,6 +251,14 @@ def apply_import(
             )
         )
     }
+    relisted = [
+        e.entry_id
+        for e in entries
+        if e.entry_id in stored and stored[e.entry_id].status == ListStatus.DELISTED
+    ]
+    if relisted:
+        rule = "was delisted; a subject listed again needs a new entry id"
+        raise ImportRefused(source, [(0, "entry_id", f"{i} {rule}") for i in relisted])
     digests = {e.entry_id: content_hash(e) for e in entries}
     fresh = [e for e in entries if e.entry_id not in stored]
     changed = [
@@ -248,7 +274,8 @@ def apply_import(
         if progress:
             progress(done)
     for chunk in _chunks(changed):
-        _update_changed(connection, chunk, digests, actor, source, policy, now)
+        before = {e.entry_id: stored[e.entry_id].content_hash for e in chunk}
+        _update_changed(connection, chunk, digests, before, actor, source, policy, now)
         done += len(chunk)
         if progress:
             progress(done)
@@ -266,4 +293,30 @@ def apply_import(
         summary.removed.append(
             move(connection, entry_id, ListStatus.DELISTED, actor, reason, policy, now)
         )
+    # A new or changed entry whose subject members already reported may call for
+    # instructions now (a watch-listed subject present at a platform), or for fewer.
+    touched = {e.entry_id for e in fresh} | {e.entry_id for e in changed}
+    trigger = Trigger(f"import:{source}", now)
+    for entry_id in _already_seen(connection, touched):
+        issued, lifted = reconcile(connection, entry_id, policy, trigger, now)
+        summary.issued += len(issued) + len(lifted)
     return summary
+
+
+def _already_seen(connection: sa.Connection, entry_ids: set[str]) -> list[str]:
+    """Those of the entries naming an identifier some signal has named (usually few)."""
+    if not entry_ids:
+        return []
+    rows = connection.execute(
+        sa.select(list_entry_identifiers.c.entry_id)
+        .distinct()
+        .select_from(subject_identifiers)
+        .join(
+            list_entry_identifiers,
+            sa.and_(
+                list_entry_identifiers.c.scheme == subject_identifiers.c.scheme,
+                list_entry_identifiers.c.value == subject_identifiers.c.value,
+            ),
+        )
+    )
+    return sorted(r.entry_id for r in rows if r.entry_id in entry_ids)

@@ -3,8 +3,12 @@
 A worker builds it from the compacted topic alliance.lists at start (reading every partition
 from the beginning to the end offsets it found) and then follows the topic live, so a new
 listing matches the next signal within about a second (one relay round and one poll).
-Records are verified against the hub's own key before they are believed; anything else on
-the topic is logged and skipped, never trusted.
+Records are verified against the hub's own key before they are believed, and must name the
+entry they are keyed by; anything else on the topic (an unsigned tombstone too) is logged
+and skipped, never trusted. Each entry keeps its highest version, so an older state arriving
+late changes nothing, even after the entry left the list.
+
+The index only proposes: matching reads each proposed entry's status from the store.
 """
 
 import logging
@@ -20,11 +24,15 @@ from alliance_connector.identifiers import IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
 from alliance_connector.signing import VerifyKey
 from alliance_connector.topics import HUB_SIGNER, LISTS_TOPIC
-from hub.lists.model import ListStatus
+from hub.lists.model import ACTIVE_STATUSES, ListStatus
 
-__all__ = ["IndexedEntry", "ListFollower", "ListIndex"]
+__all__ = ["MAX_STATE_BYTES", "IndexedEntry", "ListFollower", "ListIndex"]
 
 log = logging.getLogger(__name__)
+
+# A list entry's state is larger than a signal's envelope allows when it names many
+# identifiers (the importer caps them at 100 per entry, well under this).
+MAX_STATE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,23 +52,23 @@ class ListIndex:
         self._lock = threading.Lock()
         self._entries: dict[str, IndexedEntry] = {}
         self._by_identifier: dict[tuple[str, str], set[str]] = {}
+        self._versions: dict[str, int] = {}  # every entry seen, on the list or not
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def put(self, entry: IndexedEntry) -> None:
+        """Take the entry's state: indexed while it is on the list, dropped once it left."""
         with self._lock:
-            old = self._entries.get(entry.entry_id)
-            if old is not None and old.version > entry.version:
+            if self._versions.get(entry.entry_id, 0) > entry.version:
                 return  # an older state arriving late changes nothing
+            self._versions[entry.entry_id] = entry.version
             self._forget(entry.entry_id)
+            if entry.status not in ACTIVE_STATUSES:
+                return
             self._entries[entry.entry_id] = entry
             for identifier in entry.identifiers:
                 self._by_identifier.setdefault(identifier, set()).add(entry.entry_id)
-
-    def remove(self, entry_id: str) -> None:
-        with self._lock:
-            self._forget(entry_id)
 
     def _forget(self, entry_id: str) -> None:
         old = self._entries.pop(entry_id, None)
@@ -113,29 +121,44 @@ class ListFollower:
             group_id=None, enable_auto_commit=False, auto_offset_reset="earliest", **kafka_options
         )
         self._stop = threading.Event()
+        self._started = False
+        self.applied = 0  # records read so far: how a waiting worker sees progress
         self._thread = threading.Thread(target=self._run, name="hub-list-follower", daemon=True)
 
     def start(self) -> None:
+        self._started = True
         self._thread.start()
 
     def _apply(self, record: ConsumerRecord) -> None:
-        entry_id = (record.key or b"").decode("utf-8", "replace")
-        if record.value is None:
-            self.index.remove(entry_id)
-            return
+        key = (record.key or b"").decode("utf-8", "replace")
         try:
             opened = open_verified(
                 record.value,
                 lambda signer, key_id: self._hub_key if key_id == self._hub_key.key_id else None,
                 HUB_SIGNER,
+                max_bytes=MAX_STATE_BYTES,
             )
             entry = _entry(opened.record)
+            if entry.entry_id != key:
+                raise ValueError(f"record for {entry.entry_id!r} keyed {key!r}")
         except (MessageRejected, ValueError, KeyError) as exc:
-            log.warning("skipping %s at offset %d: %s", self._topic, record.offset, exc)
+            log.warning("skipping %s offset %d: %s", self._topic, record.offset, exc)
             return
         self.index.put(entry)
 
+    @property
+    def alive(self) -> bool:
+        """False once the follower stopped on an error: the index no longer follows."""
+        return self._thread.is_alive() or not self._started
+
     def _run(self) -> None:
+        try:
+            self._follow()
+        except Exception:
+            log.exception("the list follower stopped; the index no longer follows %s", self._topic)
+            raise
+
+    def _follow(self) -> None:
         partitions = self._consumer.partitions_for_topic(self._topic) or set()
         assigned = [TopicPartition(self._topic, p) for p in sorted(partitions)]
         self._consumer.assign(assigned)
@@ -145,6 +168,7 @@ class ListFollower:
             for records in self._consumer.poll(timeout_ms=100).values():
                 for record in records:
                     self._apply(record)
+                    self.applied += 1
             if not self.caught_up.is_set() and all(
                 self._consumer.position(tp) >= end for tp, end in ends.items()
             ):

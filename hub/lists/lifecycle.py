@@ -12,13 +12,13 @@ from alliance_connector.messages import ListType, SignalCategory
 from hub.ledger.chain import append
 from hub.lists.model import ListStatus
 from hub.lists.status import Transition, change_status
-from hub.lists.tasks import open_overdue_tasks
+from hub.lists.tasks import close_open_tasks, open_overdue_tasks
 from hub.pipeline.instructions import NewInstruction, Trigger, ledger_entries, reconcile_entry
 from hub.pipeline.matching import EntryMatch, clusters_of_entry
 from hub.policy.rules import Policy
 from hub.store.schema import list_entries
 
-__all__ = ["Moved", "move"]
+__all__ = ["Moved", "move", "reconcile"]
 
 
 @dataclass
@@ -40,17 +40,35 @@ def move(
 ) -> Moved:
     """Change the entry's status and apply what follows from it (see the module docstring)."""
     transition = change_status(connection, entry_id, wanted, actor, reason, now)
+    trigger = Trigger(f"transition:{transition.ledger_seq}", now)
+    issued, lifted = reconcile(connection, entry_id, policy, trigger, now)
+    tasks = []
+    if wanted is ListStatus.OVERDUE:
+        list_type = ListType(
+            connection.execute(
+                sa.select(list_entries.c.list_type).where(list_entries.c.entry_id == entry_id)
+            ).scalar_one()
+        )
+        tasks = open_overdue_tasks(connection, entry_id, list_type, now)
+    elif wanted in (ListStatus.RECTIFIED, ListStatus.DELISTED):
+        close_open_tasks(connection, entry_id, f"{actor} ({wanted})", now)
+    return Moved(transition, issued, lifted, tasks)
+
+
+def reconcile(
+    connection: sa.Connection, entry_id: str, policy: Policy, trigger: Trigger, now: datetime
+) -> tuple[list[NewInstruction], list[NewInstruction]]:
+    """Bring the entry's instructions in line with its current state and the presence rules;
+    record them in the ledger; return (issued, lifted)."""
     row = connection.execute(
-        sa.select(list_entries.c.list_type, list_entries.c.category).where(
+        sa.select(list_entries.c.list_type, list_entries.c.category, list_entries.c.status).where(
             list_entries.c.entry_id == entry_id
         )
     ).one()
-    entry = EntryMatch(entry_id, ListType(row.list_type), SignalCategory(row.category), wanted)
-    trigger = Trigger(f"transition:{transition.ledger_seq}", now)
+    entry = EntryMatch(
+        entry_id, ListType(row.list_type), SignalCategory(row.category), ListStatus(row.status)
+    )
     clusters = clusters_of_entry(connection, entry_id)
     issued, lifted = reconcile_entry(connection, entry, clusters, policy, trigger, now)
     append(connection, ledger_entries(issued + lifted), now)
-    tasks = []
-    if wanted is ListStatus.OVERDUE:
-        tasks = open_overdue_tasks(connection, entry_id, entry.list_type, now)
-    return Moved(transition, issued, lifted, tasks)
+    return issued, lifted

@@ -5,8 +5,12 @@ The store is the system of record and list_entries doubles as the outbox: an ent
 `version` is ahead of its `published_version` has a change not yet confirmed on the topic.
 The worker's relay calls `publish_list_changes` with its other outboxes, so an import, an
 operator's status change or the scheduler reaches every worker within a relay round. An
-entry that left the list (RECTIFIED, DELISTED) is published as a tombstone, so compaction
-eventually forgets it and a rebuilding worker never sees it.
+entry that left the list (RECTIFIED, DELISTED) is published as a signed state like any other,
+not as an unsigned tombstone: a reader believes nothing unsigned, and the version on every
+state lets it ignore an older one.
+
+Publishers take the ledger's lock for the round, so two workers never interleave versions of
+one entry on the topic and the last record of a key is always its newest state.
 """
 
 from collections import defaultdict
@@ -22,7 +26,7 @@ from alliance_connector.schemas import catalog
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import HUB_SIGNER, LISTS_TOPIC
 from hub.errors import BrokerError
-from hub.lists.model import ACTIVE_STATUSES, ListStatus
+from hub.ledger.chain import lock_head
 from hub.store.schema import list_entries, list_entry_identifiers
 
 __all__ = ["publish_list_changes"]
@@ -55,12 +59,13 @@ def publish_list_changes(
     producer: KafkaProducer,
     hub_key: SigningKey,
     topic: str = LISTS_TOPIC,
-    batch: int = 5000,
+    batch: int = 1000,  # bounds how long the round holds the ledger's lock
 ) -> int:
     """Publish one round of unpublished entry states; return how many the broker confirmed."""
     schema = catalog().newest("ListEntryState")
     now = datetime.now(UTC)
     with engine.begin() as connection:
+        lock_head(connection)
         pending = _unpublished(connection, batch)
         if not pending:
             return 0
@@ -73,20 +78,18 @@ def publish_list_changes(
             identifiers[row.entry_id].append({"scheme": row.scheme, "value": row.value})
         futures = []
         for entry in pending:
-            value = None
-            if ListStatus(entry.status) in ACTIVE_STATUSES:
-                record = {
-                    "entry_id": entry.entry_id,
-                    "version": entry.version,
-                    "list_type": entry.list_type,
-                    "category": entry.category,
-                    "status": entry.status,
-                    "identifiers": sorted(
-                        identifiers[entry.entry_id], key=lambda i: (i["scheme"], i["value"])
-                    ),
-                    "changed_at": now,
-                }
-                value = seal(schema, record, HUB_SIGNER, hub_key).to_bytes()
+            record = {
+                "entry_id": entry.entry_id,
+                "version": entry.version,
+                "list_type": entry.list_type,
+                "category": entry.category,
+                "status": entry.status,
+                "identifiers": sorted(
+                    identifiers[entry.entry_id], key=lambda i: (i["scheme"], i["value"])
+                ),
+                "changed_at": now,
+            }
+            value = seal(schema, record, HUB_SIGNER, hub_key).to_bytes()
             futures.append(producer.send(topic, key=entry.entry_id.encode(), value=value))
         producer.flush()
         confirmed = [(e, f) for e, f in zip(pending, futures, strict=True) if f.succeeded()]

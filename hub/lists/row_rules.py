@@ -51,6 +51,8 @@ _CHINA = timezone(timedelta(hours=8))
 # Control and invisible format characters (bidi overrides, zero-width joiners) can make a
 # name display as another on the dashboard and in rectification notices.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf"})
+# Enough for any business or person; bounds the entry's record on alliance.lists.
+MAX_IDENTIFIERS = 100
 _CLEAR_PERSONAL = "personal identifier in clear: import with the alliance token key"
 _DATE_RULE = "must be an ISO 8601 date (2026-11-01) or date-time"
 _id_order = attrgetter("scheme", "value")
@@ -220,4 +222,6 @@ class RowChecker:
                 found.append(identifier)
         if not given:
             self.add(line, "-", "no identifier")
+        elif len(found) > MAX_IDENTIFIERS:
+            self.add(line, "-", f"more than {MAX_IDENTIFIERS} identifiers")
         return tuple(sorted(set(found), key=_id_order) if len(found) > 1 else found)

@@ -1,16 +1,20 @@
 """The deadline scheduler: entries still in rectification when their deadline passes become
 OVERDUE, which brings escalation instructions (through the same outbox) and operator tasks.
 
-It takes `now` from its caller, so tests move time forward instead of waiting, and each run
-is idempotent: an entry already OVERDUE is not due again.
+It takes the moment to judge deadlines by (`as_of`) from its caller, so tests and operators
+can move time forward instead of waiting; what it records (ledger, history, instructions)
+carries the real time. Each run is idempotent: an entry already OVERDUE is not due again.
 """
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 
-from hub.errors import IllegalTransition
+from hub.errors import HubError, IllegalTransition
 from hub.lists.lifecycle import Moved, move
 from hub.lists.model import RECTIFYING_STATUSES, ListStatus
 from hub.policy.rules import Policy
@@ -18,12 +22,15 @@ from hub.store.schema import list_entries
 
 __all__ = ["SCHEDULER_ACTOR", "SchedulerRun", "due_entries", "run_due"]
 
+log = logging.getLogger(__name__)
+
 SCHEDULER_ACTOR = "scheduler"
 
 
 @dataclass
 class SchedulerRun:
     overdue: list[Moved] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
 
     @property
     def instructions(self) -> int:
@@ -43,20 +50,37 @@ def due_entries(connection: sa.Connection, now: datetime, limit: int = 1000) -> 
     )
 
 
-def run_due(engine: sa.Engine, policy: Policy, now: datetime) -> SchedulerRun:
-    """Turn every due entry OVERDUE, one transaction per entry (a fault with one entry does
-    not hold back the others, and a long backlog never holds the ledger lock for long)."""
+def run_due(
+    engine: sa.Engine,
+    policy: Policy,
+    as_of: datetime,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> SchedulerRun:
+    """Turn every entry due at `as_of` OVERDUE, one transaction per entry: a fault with one
+    entry is logged and does not hold back the others, and a long backlog never holds the
+    ledger's lock for long."""
     run = SchedulerRun()
+    as_of = as_of.astimezone(UTC)  # the store keeps UTC; SQLite compares it as text
     with engine.connect() as connection:
-        due = due_entries(connection, now)
-    reason = f"rectification deadline passed ({now.isoformat(timespec='seconds')})"
+        due = due_entries(connection, as_of)
+    reason = f"rectification deadline passed (as of {as_of.isoformat(timespec='seconds')})"
     for entry_id in due:
         try:
             with engine.begin() as connection:
                 moved = move(
-                    connection, entry_id, ListStatus.OVERDUE, SCHEDULER_ACTOR, reason, policy, now
+                    connection,
+                    entry_id,
+                    ListStatus.OVERDUE,
+                    SCHEDULER_ACTOR,
+                    reason,
+                    policy,
+                    clock(),
                 )
         except IllegalTransition:
             continue  # an operator moved it (rectified, delisted) since it was read
+        except (HubError, SQLAlchemyError):
+            log.exception("could not turn %s overdue; the next run tries again", entry_id)
+            run.failed.append(entry_id)
+            continue
         run.overdue.append(moved)
     return run

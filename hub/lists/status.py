@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from hub.errors import IllegalTransition, UnknownEntry
-from hub.ledger.chain import LedgerEntry, append
+from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.lists.model import ALLOWED_TRANSITIONS, ListStatus
 from hub.store.schema import list_entries, list_transitions
 
@@ -30,11 +30,15 @@ def change_status(
     reason: str,
     now: datetime,
 ) -> Transition:
-    """Move the entry to `wanted`; UnknownEntry or IllegalTransition if it cannot."""
+    """Move the entry to `wanted`; UnknownEntry or IllegalTransition if it cannot.
+
+    The ledger's lock comes first: it serialises every writer of list state (operators, the
+    importer, the scheduler, the publisher), on SQLite too, where a row lock does not exist
+    and a read does not yet hold the write lock. So the status read here is still the status
+    when it is changed, and all list writers take their locks in one order (no deadlock)."""
+    lock_head(connection)
     row = connection.execute(
-        sa.select(list_entries.c.status)
-        .where(list_entries.c.entry_id == entry_id)
-        .with_for_update()
+        sa.select(list_entries.c.status).where(list_entries.c.entry_id == entry_id)
     ).one_or_none()
     if row is None:
         raise UnknownEntry(entry_id)
@@ -44,11 +48,13 @@ def change_status(
         raise IllegalTransition(entry_id, current, wanted, sorted(allowed))
     body = {"from": str(current), "to": str(wanted), "reason": reason}
     (seq,) = append(connection, [LedgerEntry("LIST_STATUS_CHANGED", actor, body, entry_id)], now)
-    connection.execute(
+    changed = connection.execute(
         list_entries.update()
-        .where(list_entries.c.entry_id == entry_id)
+        .where(list_entries.c.entry_id == entry_id, list_entries.c.status == str(current))
         .values(status=str(wanted), version=list_entries.c.version + 1, updated_at=now)
     )
+    if changed.rowcount != 1:  # cannot happen under the lock; refuse rather than record a lie
+        raise IllegalTransition(entry_id, current, wanted, sorted(allowed))
     connection.execute(
         list_transitions.insert().values(
             entry_id=entry_id,

@@ -10,7 +10,13 @@ from alliance_connector.messages import ListType
 from hub.store.schema import operator_tasks
 from hub.store.upsert import insert_ignore
 
-__all__ = ["OVERDUE_TASKS", "complete_task", "open_overdue_tasks", "task_id"]
+__all__ = [
+    "OVERDUE_TASKS",
+    "close_open_tasks",
+    "complete_task",
+    "open_overdue_tasks",
+    "task_id",
+]
 
 # (kind, days to do it, what to do). Blacklisted subjects get all three (§5 一, 二, 四);
 # watch-listed ones are only published (§5 四).
@@ -62,3 +68,14 @@ def complete_task(connection: sa.Connection, task: str, by: str, now: datetime) 
         .values(done_at=now, done_by=by)
     )
     return bool(result.rowcount)
+
+
+def close_open_tasks(connection: sa.Connection, entry_id: str, by: str, now: datetime) -> int:
+    """Close the entry's open tasks once it is rectified or delisted: they have no object left
+    (an interview about a subject already off the list). Returns how many were closed."""
+    result = connection.execute(
+        operator_tasks.update()
+        .where(operator_tasks.c.entry_id == entry_id, operator_tasks.c.done_at.is_(None))
+        .values(done_at=now, done_by=by[:63])
+    )
+    return int(result.rowcount)

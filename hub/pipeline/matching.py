@@ -17,6 +17,7 @@ from alliance_connector.messages import ListType, SignalCategory
 from hub.lists.index import ListIndex
 from hub.lists.model import ACTIVE_STATUSES, ListStatus
 from hub.store.schema import (
+    list_entries,
     list_entry_identifiers,
     members,
     presences,
@@ -51,8 +52,9 @@ def _same_identifier(table: sa.Table) -> sa.ColumnElement[bool]:
 def matching_entries(
     connection: sa.Connection, clusters: Collection[str], index: ListIndex
 ) -> dict[str, list[EntryMatch]]:
-    """For each cluster that matches, the active list entries (in the worker's index, built
-    from alliance.lists) naming any of its identifiers."""
+    """For each cluster that matches, the active list entries naming any of its identifiers:
+    found in the worker's index (built from alliance.lists), with their status from the
+    store."""
     rows = connection.execute(
         sa.select(
             subject_identifiers.c.cluster_id,
@@ -63,16 +65,36 @@ def matching_entries(
     identifiers: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for r in rows:
         identifiers[r.cluster_id].add((r.scheme, r.value))
-    found: dict[str, list[EntryMatch]] = {}
-    for cluster, known in sorted(identifiers.items()):
-        entries = [
-            EntryMatch(e.entry_id, e.list_type, e.category, e.status)
-            for e in index.matching(known)
-            if e.status in ACTIVE_STATUSES
-        ]
-        if entries:
-            found[cluster] = entries
-    return found
+    candidates = {
+        cluster: [e.entry_id for e in index.matching(known)]
+        for cluster, known in sorted(identifiers.items())
+    }
+    wanted = sorted({entry_id for ids in candidates.values() for entry_id in ids})
+    if not wanted:
+        return {}
+    # The index says which entries name these identifiers; the store says what they are now.
+    # The index may lag a status change by a relay round, and a decision on a stale status
+    # (an entry delisted a moment ago) could never be taken back.
+    current = {
+        r.entry_id: EntryMatch(
+            r.entry_id, ListType(r.list_type), SignalCategory(r.category), ListStatus(r.status)
+        )
+        for r in connection.execute(
+            sa.select(
+                list_entries.c.entry_id,
+                list_entries.c.list_type,
+                list_entries.c.category,
+                list_entries.c.status,
+            )
+            .where(list_entries.c.entry_id.in_(wanted))
+            .where(list_entries.c.status.in_(sorted(ACTIVE_STATUSES)))
+        )
+    }
+    found = {
+        cluster: [current[entry_id] for entry_id in ids if entry_id in current]
+        for cluster, ids in candidates.items()
+    }
+    return {cluster: matches for cluster, matches in found.items() if matches}
 
 
 def clusters_of_entry(connection: sa.Connection, entry_id: str) -> list[str]:

@@ -67,7 +67,7 @@ class WorkerOptions:
     max_bytes: int = MAX_ENVELOPE_BYTES
     backoff_max_s: float = 5.0
     lists_topic: str = LISTS_TOPIC
-    index_timeout_s: float = 60.0  # how long a starting worker waits for its list index
+    index_timeout_s: float = 60.0  # a starting worker gives up if its list index stalls
 
 
 @dataclass
@@ -244,22 +244,36 @@ class Worker:
         return total
 
     def _relay_once(self) -> RelayResult:
-        publish_list_changes(self.engine, self._producer, self._hub_key, self.options.lists_topic)
+        self._publish_lists()
         return self._relay.flush(self.engine, datetime.now(UTC))
+
+    def _publish_lists(self) -> int:
+        """One round of list changes; a failure is logged and retried on the next round, and
+        never holds up instructions and rejects."""
+        try:
+            return publish_list_changes(
+                self.engine, self._producer, self._hub_key, self.options.lists_topic
+            )
+        except TRANSIENT as exc:
+            log.warning("list changes not published (%s); retrying later", type(exc).__name__)
+            return 0
 
     def _build_index(self, stop: threading.Event) -> None:
         """Publish list changes still in the outbox, then read alliance.lists to its end, so
-        the first batch already matches against every entry the store holds."""
-        self._retrying("list publication", self._publish_all_list_changes, stop)
-        self._follower.start()
-        if not self._follower.caught_up.wait(self.options.index_timeout_s):
-            raise BrokerError(f"could not read {self.options.lists_topic} to its end")
-
-    def _publish_all_list_changes(self) -> None:
-        while publish_list_changes(
-            self.engine, self._producer, self._hub_key, self.options.lists_topic
-        ):
+        the first batch already matches against every entry the store holds. A long list
+        takes a while (each record's signature is checked): wait as long as it progresses."""
+        while not stop.is_set() and self._publish_lists():
             pass
+        self._follower.start()
+        seen, idle_since = -1, time.monotonic()
+        while not stop.is_set() and not self._follower.caught_up.wait(1.0):
+            if not self._follower.alive:
+                raise BrokerError(f"could not read {self.options.lists_topic}")
+            if self._follower.applied != seen:
+                seen, idle_since = self._follower.applied, time.monotonic()
+                log.info("building the list index: %d records read", seen)
+            elif time.monotonic() - idle_since > self.options.index_timeout_s:
+                raise BrokerError(f"no progress reading {self.options.lists_topic}")
 
     def _commit_written(self) -> None:
         """Commit the offsets of batches the writer has finished (consumer thread only)."""
@@ -366,6 +380,8 @@ class Worker:
         writer.start()
         try:
             while not stop.is_set() and writer.is_alive():
+                if not self._follower.alive:
+                    raise BrokerError("the list index stopped following alliance.lists")
                 self._commit_written()
                 handoff = self._check_next(stop)
                 while handoff is not None and not stop.is_set():

@@ -1,43 +1,59 @@
-"""Which policy the hub runs with, recorded: the first time a policy (by digest) is used, its
-text is stored and a POLICY_ACTIVATED ledger row names its version and digest, so every
-instruction's policy_version can be traced to the exact rules that produced it."""
+"""Which policy the hub runs with, recorded: whenever the policy in force changes (by digest),
+its text is stored and a POLICY_ACTIVATED ledger row names its version and digest, so every
+instruction's policy_version leads to the exact rules that produced it. A version name stands
+for one text: reusing it for different rules is refused."""
 
+import json
 from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from hub.ledger.chain import LedgerEntry, append
-from hub.policy.loading import default_policy, load_policy
+from hub.errors import PolicyError
+from hub.ledger.chain import LedgerEntry, append, lock_head
+from hub.policy.loading import load_policy_text
 from hub.policy.rules import Policy
-from hub.store.schema import policy_versions
+from hub.store.schema import ledger, policy_versions
+from hub.store.upsert import insert_ignore
 
 __all__ = ["activate", "policy_from"]
 
 
 def policy_from(path: Path | None) -> tuple[Policy, str]:
-    """The policy at `path` (or the shipped default) and its text."""
+    """The policy at `path` (or the shipped default) and its text, read once, so the text
+    stored is exactly the bytes the digest covers."""
     if path is None:
-        text = (files("hub.policy") / "default.toml").read_text(encoding="utf-8")
-        return default_policy(), text
-    return load_policy(path), path.read_text(encoding="utf-8")
+        data, source = (files("hub.policy") / "default.toml").read_bytes(), "default.toml"
+    else:
+        try:
+            data, source = path.read_bytes(), str(path)
+        except OSError as exc:
+            raise PolicyError([f"{path}: cannot read: {exc.strerror or exc}"]) from exc
+    return load_policy_text(data, source), data.decode("utf-8")
 
 
 def activate(
     connection: sa.Connection, policy: Policy, text: str, actor: str, now: datetime
 ) -> bool:
-    """Record the policy if it is new; True if it was."""
-    known = connection.scalar(
-        sa.select(policy_versions.c.digest).where(policy_versions.c.digest == policy.digest)
+    """Record the policy if it is not the one last activated; True if it was recorded."""
+    lock_head(connection)  # concurrent starts record one activation, in order
+    same_name = connection.scalar(
+        sa.select(policy_versions.c.digest).where(policy_versions.c.version == policy.version)
     )
-    if known:
+    if same_name is not None and same_name != policy.digest:
+        reuse = f"version {policy.version!r} already names other rules: name the new ones anew"
+        raise PolicyError([reuse])
+    last = connection.scalar(
+        sa.select(ledger.c.body)
+        .where(ledger.c.kind == "POLICY_ACTIVATED")
+        .order_by(ledger.c.seq.desc())
+        .limit(1)
+    )
+    if last is not None and json.loads(last).get("digest") == policy.digest:
         return False
-    connection.execute(
-        policy_versions.insert().values(
-            digest=policy.digest, version=policy.version, text=text, activated_at=now
-        )
-    )
+    row = {"digest": policy.digest, "version": policy.version, "text": text, "activated_at": now}
+    insert_ignore(connection, policy_versions, [row])
     body = {"version": policy.version, "digest": policy.digest}
     append(connection, [LedgerEntry("POLICY_ACTIVATED", actor, body, policy.version)], now)
     return True

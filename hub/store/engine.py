@@ -19,7 +19,10 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 def open_engine(url: str) -> sa.Engine:
     """An engine for `url` (sqlite:///… or postgresql+psycopg://…); connects lazily."""
-    engine = sa.create_engine(url, pool_pre_ping=True)
+    # SQLite has one writer at a time: a list import holds it for tens of seconds, which a
+    # worker's batch should wait out rather than fail after the driver's default 5 s.
+    connect_args = {"timeout": 120} if url.startswith("sqlite") else {}
+    engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _enable_sqlite_foreign_keys)
     return engine

@@ -199,3 +199,23 @@ def alliance(
     built = Alliance(kafka_bootstrap, fresh_postgres_url, kafka_admin, unique_name("a"))
     yield built
     built.close()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def alliance_on_each_store(
+    request: pytest.FixtureRequest,
+    kafka_bootstrap: str,
+    kafka_admin: KafkaAdminClient,
+    unique_name: Callable[[str], str],
+    tmp_path: Path,
+) -> Iterator["Alliance"]:
+    """`alliance`, once on PostgreSQL and once on SQLite (whose locking differs most)."""
+    from tests.integration.alliance import Alliance
+
+    if request.param == "postgresql":
+        url = str(request.getfixturevalue("fresh_postgres_url"))
+    else:
+        url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    built = Alliance(kafka_bootstrap, url, kafka_admin, unique_name("a"))
+    yield built
+    built.close()

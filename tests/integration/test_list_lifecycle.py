@@ -22,7 +22,13 @@ from hub.lists.scheduler import run_due
 from hub.lists.situations import presence_situations
 from hub.policy.loading import default_policy
 from hub.policy.rules import diff_decisions
-from hub.store.schema import instructions, list_entries, list_transitions, operator_tasks
+from hub.store.schema import (
+    accepted_signals,
+    instructions,
+    list_entries,
+    list_transitions,
+    operator_tasks,
+)
 from hub.store.timestamps import as_utc
 from tests.integration.alliance import (
     Alliance,
@@ -46,7 +52,8 @@ def sent(alliance: Alliance, *where: sa.ColumnElement[bool]) -> int:
     return alliance.count(instructions, instructions.c.sent_at.is_not(None), *where)
 
 
-def test_full_lifecycle(alliance: Alliance, tmp_path: Path) -> None:
+def test_full_lifecycle(alliance_on_each_store: Alliance, tmp_path: Path) -> None:
+    alliance = alliance_on_each_store
     policy = default_policy()
     mall, social = alliance.join("mall"), alliance.join("social")
     express = alliance.join("express", kind="logistics")
@@ -150,6 +157,8 @@ def test_full_lifecycle(alliance: Alliance, tmp_path: Path) -> None:
                 connection, entry_id, ListStatus.DELISTED, "op-li", "移出名单", policy, later
             )
         assert len(rectified.lifted) == 7 and delisted.lifted == []
+        open_tasks = alliance.count(operator_tasks, operator_tasks.c.done_at.is_(None))
+        assert open_tasks == 0  # nothing left to do about a rectified subject
         wait_until(lambda: sent(alliance) == 14, what="the lifts delivered")
         wait_until(
             lambda: worker.index.get(entry_id) is None,
@@ -172,3 +181,56 @@ def test_full_lifecycle(alliance: Alliance, tmp_path: Path) -> None:
     assert history == 4  # listed, overdue, rectified, delisted
     with alliance.engine.connect() as connection:
         assert verify(connection).ok
+
+
+def test_an_import_sanctions_a_present_subject_and_a_removal_lifts(
+    alliance: Alliance, tmp_path: Path
+) -> None:
+    """A watch-listed subject already present at a platform is rated down as soon as the list
+    arrives; when the authority's newer file drops it, the rating is lifted."""
+    policy = default_policy()
+    mall = alliance.join("mall")
+    subject = numbered_uscc(7_002)
+    with RunningWorker(alliance.worker()):
+        mall.publisher.report(
+            alliance.signal("mall", SignalCategory.PRESENCE, store_of(alliance, "mall"), subject)
+        )
+        wait_until(lambda: alliance.count(accepted_signals) == 1, what="presence stored")
+        entry_id = f"{alliance.prefix}-wl-1"
+        row = f"{entry_id},WATCHLIST,FALSE_ADVERTISING,某某网店,{subject.value},"
+        row += "某市市场监督管理局,某市监〔2026〕2号,浙江省,杭州市,2026-11-01"
+        first = tmp_path / "watchlist-1.csv"
+        first.write_text(f"{HEADER}\n{row}\n", encoding="utf-8")
+        with alliance.engine.begin() as connection:
+            summary = apply_import(
+                connection,
+                read_list_file(first).entries,
+                "op",
+                first.name,
+                policy,
+                datetime.now(UTC),
+            )
+        assert summary.new == 1 and summary.issued == 1
+        wait_until(lambda: sent(alliance) == 1, what="the rating delivered")
+
+        # The authority's next file no longer names it (its other entry stands in).
+        other = row.replace(entry_id, f"{entry_id}-x").replace(subject.value, USCC.value)
+        second = tmp_path / "watchlist-2.csv"
+        second.write_text(f"{HEADER}\n{other}\n", encoding="utf-8")
+        with alliance.engine.begin() as connection:
+            summary = apply_import(
+                connection,
+                read_list_file(second).entries,
+                "op",
+                second.name,
+                policy,
+                datetime.now(UTC),
+            )
+        assert [m.transition.after for m in summary.removed] == [ListStatus.DELISTED]
+        assert len(summary.removed[0].lifted) == 1
+        wait_until(lambda: sent(alliance) == 2, what="the lift delivered")
+    received = instructions_for(alliance, mall.id, 2)
+    assert sorted(i.action for i in received) == [
+        SanctionAction.LIFT,
+        SanctionAction.LOWER_CREDIT_RATING,
+    ]

@@ -84,3 +84,29 @@ def test_unreachable_database_is_a_typed_error() -> None:
         check_reachable(engine)
     assert "127.0.0.1:1" in str(raised.value)
     assert "hub:hub" not in str(raised.value)  # the password never reaches an error message
+
+
+@BACKENDS
+def test_list_entries_from_before_the_lifecycle_get_a_deadline(fresh_database_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from alembic import command
+
+    from hub.store.migrate import _config
+
+    engine = open_engine(fresh_database_url)
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "0002")
+        connection.execute(
+            sa.text(
+                "INSERT INTO list_entries (entry_id, list_type, category, status, listed_at) "
+                "VALUES ('old-1', 'BLACKLIST', 'FAKE_TRANSACTION', 'LISTED', :at)"
+            ),
+            {"at": datetime(2026, 5, 31, 4, 0, tzinfo=UTC)},
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        deadline = connection.scalar(sa.text("SELECT rectification_deadline FROM list_entries"))
+    engine.dispose()
+    # 31 May 12:00 in China plus three months: 31 August, same time.
+    assert str(deadline).startswith("2026-08-31 04:00:00")

@@ -2,7 +2,7 @@
 
 import dataclasses
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -21,7 +21,7 @@ RESIDENT_TOKEN = "tk1:" + "5e" * 32
 MOBILE_TOKEN = "tk1:" + "a7" * 32
 ACCOUNT_TOKEN = "tk1:" + "0c" * 32
 # 2026-11-27 20:00 UTC is already 28 November in China.
-DEADLINE = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+DEADLINE = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)  # 28 Nov 04:00 in China: still the 28th
 
 ENTRY = ListEntry(
     entry_id="entry-2026-0042",
@@ -158,3 +158,9 @@ def test_naive_datetimes_are_refused(render: Render) -> None:
 def test_presence_is_not_a_listable_category(render: Render) -> None:
     with pytest.raises(ValueError, match="PRESENCE"):
         render(dataclasses.replace(ENTRY, category=SignalCategory.PRESENCE))
+
+
+def test_a_deadline_at_midnight_prints_the_last_day_left_to_rectify() -> None:
+    midnight = datetime(2026, 11, 28, 0, 0, tzinfo=timezone(timedelta(hours=8)))
+    html = render_rectification_notice(ENTRY, midnight, date(2026, 9, 1))
+    assert "整改期限至2026年11月27日" in html  # overdue from the first moment of the 28th

@@ -31,6 +31,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_list_entries_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_list_entries_rectification_deadline'), ['rectification_deadline'], unique=False)
 
+    _backfill_deadlines()
+
     op.create_table('list_transitions',
     sa.Column('transition_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('entry_id', sa.String(length=64), nullable=False),
@@ -74,6 +76,35 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('policy_version', sa.String(length=64), nullable=True))
         batch_op.create_index('ix_instructions_entry_id', ['entry_id'], unique=False)
         batch_op.create_index('ix_instructions_supersedes', ['supersedes'], unique=False)
+
+
+def _backfill_deadlines() -> None:
+    # Entries from before this revision get the notice's default period (3 months), so the
+    # scheduler sees them; content_hash stays empty until the authority's next file.
+    from datetime import UTC
+
+    from hub.lists.deadlines import add_months
+
+    entries = sa.table(
+        'list_entries',
+        sa.column('entry_id', sa.String),
+        sa.column('listed_at', sa.DateTime(timezone=True)),
+        sa.column('rectification_deadline', sa.DateTime(timezone=True)),
+    )
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.select(entries.c.entry_id, entries.c.listed_at).where(
+            entries.c.rectification_deadline.is_(None)
+        )
+    ).all()
+    for entry_id, listed_at in rows:
+        listed_at = listed_at if listed_at.tzinfo else listed_at.replace(tzinfo=UTC)
+        deadline = add_months(listed_at, 3).astimezone(UTC)
+        bind.execute(
+            entries.update()
+            .where(entries.c.entry_id == entry_id)
+            .values(rectification_deadline=deadline)
+        )
 
 
 def downgrade() -> None:
