@@ -1,10 +1,13 @@
 """List import speed: reading and validating a generated file, then writing it to the store,
 as `alliance-hub lists import` does (same functions, collector off the same way).
 
-    python bench/lists_import.py [--rows 1000000] [--database-url URL] [--json]
+    python bench/lists_import.py [--rows 1000000] [--database-url URL] [--bootstrap HOST:PORT]
+                                 [--json]
 
 Rows look like a market regulator's blacklist: one USCC and one store per entry, Chinese
-names, a listing date. A second import of the same file measures the no-change path.
+names, a listing date. A second import of the same file measures the no-change path. With
+--bootstrap, the entries are then published to a fresh compacted lists topic on that broker
+(as a worker's relay does) and a worker's index is rebuilt from it (as a starting worker does).
 Figures, not assertions; the issue's target is one million rows in under a minute.
 """
 
@@ -13,13 +16,20 @@ import gc
 import json
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient
 
 from alliance_connector.identifiers import uscc_check_character
+from alliance_connector.signing import SigningKey
+from hub.kafka.topics import ensure_topics, hub_topics
 from hub.lists.imports import apply_import
+from hub.lists.index import ListFollower, ListIndex
+from hub.lists.publishing import publish_list_changes
 from hub.lists.reading import read_list_file
 from hub.policy.loading import default_policy
 from hub.store.engine import open_engine
@@ -64,10 +74,34 @@ def timed_import(path: Path, engine: sa.Engine) -> tuple[float, float, int]:
     return reading, writing, summary.new + summary.changed
 
 
+def publish_and_rebuild(engine: sa.Engine, bootstrap: str) -> tuple[float, float, int]:
+    """(publish seconds, rebuild seconds, entries in the rebuilt index)."""
+    topic = f"alliance.lists.bench-{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    ensure_topics(admin, hub_topics(topic))
+    admin.close()
+    key = SigningKey.generate()
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    started = time.perf_counter()
+    while publish_list_changes(engine, producer, key, topic, batch=5000):
+        pass
+    publishing = time.perf_counter() - started
+    producer.close()
+    index = ListIndex()
+    follower = ListFollower({"bootstrap_servers": bootstrap}, key.verify_key, index, topic)
+    started = time.perf_counter()
+    follower.start()
+    follower.caught_up.wait()
+    rebuilding = time.perf_counter() - started
+    follower.stop()
+    return publishing, rebuilding, len(index)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--bootstrap", default=None, help="also publish and rebuild an index")
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="alliance-lists-bench-"))
@@ -79,6 +113,7 @@ def main() -> None:
     size_mb = path.stat().st_size / 2**20
     read_s, write_s, written = timed_import(path, engine)
     again_read_s, again_write_s, rewritten = timed_import(path, engine)
+    topic = publish_and_rebuild(engine, args.bootstrap) if args.bootstrap else None
     engine.dispose()
     total = read_s + write_s
     print(f"{args.rows:,} rows ({size_mb:.0f} MiB CSV, {engine.dialect.name})")
@@ -88,6 +123,12 @@ def main() -> None:
         f"  same file again: read {again_read_s:.1f}s, compare {again_write_s:.1f}s, "
         f"{rewritten} entries written"
     )
+    if topic:
+        publish_s, rebuild_s, indexed = topic
+        print(f"  publish to alliance.lists: {publish_s:.1f}s = {args.rows / publish_s:,.0f}/s")
+        print(
+            f"  rebuild an index: {rebuild_s:.1f}s = {args.rows / rebuild_s:,.0f}/s ({indexed:,})"
+        )
     if args.json:
         figures = {
             "rows": args.rows,
@@ -98,6 +139,8 @@ def main() -> None:
             "reimport_s": round(again_read_s + again_write_s, 2),
             "reimport_written": rewritten,
         }
+        if topic:
+            figures |= {"publish_s": round(topic[0], 2), "rebuild_s": round(topic[1], 2)}
         print(json.dumps(figures))
 
 
