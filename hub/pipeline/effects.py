@@ -27,6 +27,7 @@ from hub.pipeline.instructions import (
 )
 from hub.pipeline.linking import link_all, present_identifiers, record_presence
 from hub.policy.rules import Policy
+from hub.store.bulk import bulk_insert
 from hub.store.schema import accepted_signals, instructions, ledger, rejects
 
 __all__ = ["KEPT_ORIGINAL_BYTES", "BatchEffects", "CheckedRecord", "apply_batch"]
@@ -82,30 +83,47 @@ def _kept_original(value: bytes | None, reason: Reason) -> bytes:
 def _already_handled(
     connection: sa.Connection, batch: Sequence[CheckedRecord]
 ) -> set[tuple[str, int, int]]:
-    sources = sa.tuple_(ledger.c.source_topic, ledger.c.source_partition, ledger.c.source_offset)
+    # One offset range per partition, not one condition per record: a batch spans few
+    # partitions, and the ledger's unique source index answers each range directly.
+    ranges: dict[tuple[str, int], list[int]] = {}
+    for item in batch:
+        ranges.setdefault((item.topic, item.partition), []).append(item.offset)
+    conditions = [
+        sa.and_(
+            ledger.c.source_topic == topic,
+            ledger.c.source_partition == partition,
+            ledger.c.source_offset.between(min(offsets), max(offsets)),
+        )
+        for (topic, partition), offsets in sorted(ranges.items())
+    ]
     rows = connection.execute(
         sa.select(ledger.c.source_topic, ledger.c.source_partition, ledger.c.source_offset).where(
-            sources.in_([item.source for item in batch])
+            sa.or_(*conditions)
         )
     )
-    return {(r.source_topic, r.source_partition, r.source_offset) for r in rows}
+    wanted = {item.source for item in batch}
+    found = {(r.source_topic, r.source_partition, r.source_offset) for r in rows}
+    return found & wanted
 
 
 def _already_accepted(
     connection: sa.Connection, batch: Sequence[CheckedRecord]
 ) -> set[tuple[str, str]]:
-    keys = [
+    keys = {
         (item.outcome.signal.reporter, str(item.outcome.signal.signal_id))
         for item in batch
         if isinstance(item.outcome, AcceptedSignal)
-    ]
+    }
     if not keys:
         return set()
-    pair = sa.tuple_(accepted_signals.c.reporter, accepted_signals.c.signal_id)
+    # Two plain IN lists (a batch has few reporters) use the (reporter, signal id) key and
+    # cost far less to build than a list of pairs; the pairs then decide.
     rows = connection.execute(
-        sa.select(accepted_signals.c.reporter, accepted_signals.c.signal_id).where(pair.in_(keys))
+        sa.select(accepted_signals.c.reporter, accepted_signals.c.signal_id)
+        .where(accepted_signals.c.reporter.in_(sorted({reporter for reporter, _ in keys})))
+        .where(accepted_signals.c.signal_id.in_(sorted({signal_id for _, signal_id in keys})))
     )
-    return {(r.reporter, r.signal_id) for r in rows}
+    return {(r.reporter, r.signal_id) for r in rows} & keys
 
 
 def _ack_targets(connection: sa.Connection, acks: Sequence[AcceptedAck]) -> dict[str, str]:
@@ -247,9 +265,12 @@ class _Batch:
         if self.reject_rows:
             self.connection.execute(rejects.insert(), self.reject_rows)
         if self.accepted_rows:
-            self.connection.execute(
-                accepted_signals.insert(),
-                [row | {"ledger_seq": seqs[index]} for index, row in self.accepted_rows],
+            columns = (*self.accepted_rows[0][1], "ledger_seq")
+            bulk_insert(
+                self.connection,
+                accepted_signals,
+                columns,
+                [(*row.values(), seqs[index]) for index, row in self.accepted_rows],
             )
         if self.ack_updates:
             self.connection.execute(
