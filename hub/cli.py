@@ -12,6 +12,7 @@ from rich.console import Console
 from alliance_connector.errors import ConnectorError
 from alliance_connector.signing import SigningKey
 from hub.benchmark import run_bench
+from hub.cli_api import api, tokens_app
 from hub.cli_lists import lists_app, policy_app
 from hub.config import Settings
 from hub.errors import HubError
@@ -30,6 +31,8 @@ ledger_app = typer.Typer(help="The hash-chained ledger.")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(lists_app, name="lists")
 app.add_typer(policy_app, name="policy")
+app.add_typer(tokens_app, name="tokens")
+app.command()(api)
 console = Console(stderr=True)
 
 

@@ -245,3 +245,22 @@ rejects = sa.Table(
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
     sa.Index("ix_rejects_unsent", "sent_at"),
 )
+
+
+# API tokens, stored as SHA-256 digests: a token is 32 random bytes, so a fast hash is safe
+# and a stolen table yields no usable token. A member token sees only that member's affairs.
+API_ROLES = ("operator", "auditor", "member")
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("token_id", sa.String(32), primary_key=True),  # shown in logs, not secret
+    sa.Column("digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("member_id", sa.String(63), sa.ForeignKey("members.member_id"), nullable=True),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint(f"role IN {API_ROLES!r}", name="role"),
+    sa.CheckConstraint("(role = 'member') = (member_id IS NOT NULL)", name="member_scope"),
+)

@@ -1,0 +1,92 @@
+"""Who may call what: bearer tokens, roles, and the limits every write is held to.
+
+Roles: an operator does everything; an auditor reads everything and writes nothing; a member
+reads its own instructions, acks and rejects, and another member's answer 404 (not 403: a
+member must not learn what exists elsewhere).
+"""
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+
+from hub.api.errors import Forbidden, NotFound, RateLimited, Unauthenticated
+from hub.api.tokens import Principal, find_principal
+
+__all__ = [
+    "READERS",
+    "WriteLimiter",
+    "caller",
+    "may_write",
+    "require",
+    "scope_to_member",
+]
+
+READERS = ("operator", "auditor")
+
+
+def caller(request: Request) -> Principal:
+    """The principal of the request's bearer token; 401 without a valid one."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("send 'Authorization: Bearer <token>'")
+    engine: sa.Engine = request.app.state.engine
+    with engine.connect() as connection:
+        principal = find_principal(connection, token.strip())
+    if principal is None:
+        raise Unauthenticated("unknown or revoked token")
+    return principal
+
+
+def require(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting only these roles."""
+
+    def check(principal: Principal = Depends(caller)) -> Principal:  # noqa: B008
+        if principal.role not in roles:
+            raise Forbidden(f"the {principal.role} role may not do this")
+        return principal
+
+    return check
+
+
+def scope_to_member(principal: Principal, asked: str | None) -> str | None:
+    """The member whose data a query may see: a member's own, whatever it asked for (asking
+    for another member's is answered as if there were nothing: 404); others see what they
+    asked for, or everyone's."""
+    if principal.role != "member":
+        return asked
+    if asked is not None and asked != principal.member_id:
+        raise NotFound(f"no member {asked!r}")
+    return principal.member_id
+
+
+@dataclass
+class WriteLimiter:
+    """A token bucket per API token: `rate` writes per second, bursts of `burst`."""
+
+    rate: float = 10.0
+    burst: float = 30.0
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self, token_id: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            level, since = self._buckets.get(token_id, (self.burst, now))
+            level = min(self.burst, level + (now - since) * self.rate)
+            if level < 1:
+                raise RateLimited("too many writes", retry_after_s=int(1 / self.rate) + 1)
+            self._buckets[token_id] = (level - 1, now)
+
+
+def may_write(request: Request, principal: Principal = Depends(caller)) -> Principal:  # noqa: B008
+    """Operators only, within the write rate."""
+    if principal.role != "operator":
+        raise Forbidden(f"the {principal.role} role may not write")
+    limiter: WriteLimiter = request.app.state.write_limiter
+    limiter.take(principal.token_id)
+    return principal

@@ -1,0 +1,85 @@
+"""Members of the alliance: operators register them; operators and auditors list them."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+
+from alliance_connector.errors import InvalidMemberId
+from alliance_connector.messages import SignalCategory
+from hub.api.access import READERS, may_write, require
+from hub.api.errors import ApiError
+from hub.api.tokens import Principal
+from hub.store.members import register_member
+from hub.store.schema import member_categories, members
+from hub.store.timestamps import as_utc
+
+router = APIRouter(tags=["members"])
+
+
+class Conflict(ApiError):
+    status, code = 409, "conflict"
+
+
+class MemberIn(BaseModel):
+    member_id: str = Field(max_length=63)
+    kind: Literal["platform", "logistics", "other"]
+    display_name: str = Field(min_length=1, max_length=200)
+    categories: list[SignalCategory] = Field(max_length=len(SignalCategory))
+
+
+class MemberOut(BaseModel):
+    member_id: str
+    kind: str
+    display_name: str
+    created_at: datetime
+    categories: list[str]
+
+
+@router.get("/members", response_model=list[MemberOut])
+def list_members(
+    request: Request, _: Annotated[Principal, Depends(require(*READERS))]
+) -> list[MemberOut]:
+    with request.app.state.engine.connect() as connection:
+        rows = connection.execute(sa.select(members).order_by(members.c.member_id)).all()
+        allowed: dict[str, list[str]] = {}
+        for r in connection.execute(
+            sa.select(member_categories).order_by(member_categories.c.category)
+        ):
+            allowed.setdefault(r.member_id, []).append(r.category)
+    return [
+        MemberOut(
+            member_id=r.member_id,
+            kind=r.kind,
+            display_name=r.display_name,
+            created_at=as_utc(r.created_at),
+            categories=allowed.get(r.member_id, []),
+        )
+        for r in rows
+    ]
+
+
+@router.post("/members", response_model=MemberOut, status_code=201)
+def add_member(
+    request: Request, body: MemberIn, _: Annotated[Principal, Depends(may_write)]
+) -> MemberOut:
+    now = datetime.now(UTC)
+    try:
+        with request.app.state.engine.begin() as connection:
+            member = register_member(
+                connection, body.member_id, body.kind, body.display_name, body.categories, now
+            )
+    except InvalidMemberId as exc:
+        raise ApiError(str(exc)) from exc
+    except IntegrityError as exc:
+        raise Conflict(f"member {body.member_id!r} exists") from exc
+    return MemberOut(
+        member_id=member,
+        kind=body.kind,
+        display_name=body.display_name,
+        created_at=now,
+        categories=sorted(str(c) for c in set(body.categories)),
+    )

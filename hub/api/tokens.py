@@ -1,0 +1,73 @@
+"""Issuing, finding and revoking API tokens. The secret is shown once, at issue, and only
+its SHA-256 digest is stored."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from hub.store.schema import API_ROLES, api_tokens
+
+__all__ = ["Principal", "find_principal", "issue_token", "revoke_token"]
+
+# "ah_" marks the string as an Alliance Hub token for secret scanners; then id and secret.
+_PREFIX = "ah_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a role and, for a member, which member."""
+
+    token_id: str
+    role: str
+    member_id: str | None
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(
+    connection: sa.Connection, role: str, member_id: str | None, label: str, now: datetime
+) -> str:
+    """Store a new token and return it (the only time its secret exists in clear)."""
+    if role not in API_ROLES:
+        raise ValueError(f"role must be one of {', '.join(API_ROLES)}")
+    if (role == "member") != (member_id is not None):
+        raise ValueError("a member token names its member; other roles name none")
+    token_id = secrets.token_hex(8)
+    token = f"{_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
+    connection.execute(
+        api_tokens.insert().values(
+            token_id=token_id,
+            digest=_digest(token),
+            role=role,
+            member_id=member_id,
+            label=label,
+            created_at=now,
+        )
+    )
+    return token
+
+
+def find_principal(connection: sa.Connection, token: str) -> Principal | None:
+    """The principal a presented token stands for; None if unknown or revoked."""
+    if not token.startswith(_PREFIX) or len(token) > 200:
+        return None
+    row = connection.execute(
+        sa.select(api_tokens.c.token_id, api_tokens.c.role, api_tokens.c.member_id).where(
+            api_tokens.c.digest == _digest(token), api_tokens.c.revoked_at.is_(None)
+        )
+    ).one_or_none()
+    return Principal(row.token_id, row.role, row.member_id) if row else None
+
+
+def revoke_token(connection: sa.Connection, token_id: str, now: datetime) -> bool:
+    result = connection.execute(
+        api_tokens.update()
+        .where(api_tokens.c.token_id == token_id, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return bool(result.rowcount)

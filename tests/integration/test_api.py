@@ -1,0 +1,191 @@
+"""The operator API on a real PostgreSQL store: tokens and roles, member confinement (another
+member's data answers 404), one error shape, write limits, readiness."""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from alliance_connector.messages import SignalCategory
+from hub.api.access import WriteLimiter
+from hub.api.app import MAX_BODY_BYTES, create_app
+from hub.api.tokens import issue_token
+from hub.policy.loading import default_policy
+from hub.store.engine import open_engine
+from hub.store.members import register_member
+from hub.store.migrate import upgrade
+from hub.store.schema import instructions, list_entries, rejects
+
+
+def instruction_row(number: int, target: str, sent: bool = True) -> dict[str, object]:
+    now = datetime.now(UTC)
+    return {
+        "instruction_id": f"ins-{number}",
+        "target_member": target,
+        "action": "RESTRICT_MEMBERSHIP",
+        "subject": "[]",
+        "entry_id": "e-1",
+        "list_type": "BLACKLIST",
+        "category": "FAKE_TRANSACTION",
+        "legal_basis": "发改财金〔2018〕716号",
+        "issued_at": now - timedelta(hours=number),
+        "sent_at": now if sent else None,
+    }
+
+
+class Api:
+    def __init__(self, url: str, bootstrap: str) -> None:
+        self.engine = open_engine(url)
+        upgrade(self.engine)
+        now = datetime.now(UTC)
+        with self.engine.begin() as connection:
+            for member in ("mall", "social"):
+                register_member(connection, member, "platform", member, list(SignalCategory), now)
+            self.tokens = {
+                "operator": issue_token(connection, "operator", None, "op", now),
+                "auditor": issue_token(connection, "auditor", None, "audit", now),
+                "mall": issue_token(connection, "member", "mall", "mall", now),
+                "social": issue_token(connection, "member", "social", "social", now),
+            }
+            connection.execute(
+                instructions.insert(),
+                [instruction_row(1, "mall"), instruction_row(2, "social", sent=False)],
+            )
+            connection.execute(
+                rejects.insert(),
+                [
+                    {
+                        "topic": f"alliance.signals.{member}",
+                        "partition": 0,
+                        "offset": n,
+                        "member_id": member,
+                        "reason": "BAD_SIGNATURE",
+                        "detail": "signature does not verify",
+                        "original": b"",
+                        "rejected_at": now,
+                    }
+                    for n, member in enumerate(("mall", "social", "social"))
+                ],
+            )
+        self.client = TestClient(
+            create_app(self.engine, default_policy(), bootstrap, WriteLimiter(rate=1, burst=3))
+        )
+
+    def get(self, path: str, who: str) -> tuple[int, Any]:
+        response = self.client.get(path, headers={"Authorization": f"Bearer {self.tokens[who]}"})
+        return response.status_code, response.json()
+
+
+@pytest.fixture
+def api(fresh_postgres_url: str, kafka_bootstrap: str) -> Iterator[Api]:
+    built = Api(fresh_postgres_url, kafka_bootstrap)
+    yield built
+    built.engine.dispose()
+
+
+def test_members_see_their_own_instructions_and_nothing_else(api: Api) -> None:
+    status, body = api.get("/instructions", "mall")
+    assert status == 200 and [i["instruction_id"] for i in body] == ["ins-1"]
+    assert api.get("/instructions/ins-1", "mall")[0] == 200
+    status, body = api.get("/instructions/ins-2", "mall")  # social's
+    assert status == 404 and body == {
+        "error": {"code": "not_found", "message": "no instruction 'ins-2'"}
+    }
+    assert api.get("/instructions?member=social", "mall")[0] == 404
+    status, body = api.get("/instructions", "operator")
+    assert status == 200 and len(body) == 2
+    status, body = api.get("/instructions?status=unsent", "auditor")
+    assert [i["instruction_id"] for i in body] == ["ins-2"]
+
+
+def test_members_see_their_own_rejects(api: Api) -> None:
+    status, body = api.get("/rejects", "social")
+    assert status == 200 and {r["member_id"] for r in body} == {"social"}
+    assert len(body) == 2
+    assert "original" not in body[0]
+    status, counts = api.get("/rejects/counts", "mall")
+    assert counts == [{"member_id": "mall", "reason": "BAD_SIGNATURE", "count": 1}]
+    assert api.get("/rejects?member=mall", "social")[0] == 404
+    status, counts = api.get("/rejects/counts", "operator")
+    assert sorted((c["member_id"], c["count"]) for c in counts) == [("mall", 1), ("social", 2)]
+
+
+def test_tokens_and_roles(api: Api) -> None:
+    assert api.client.get("/instructions").status_code == 401
+    response = api.client.get("/instructions", headers={"Authorization": "Bearer ah_x_y"})
+    assert response.status_code == 401 and response.json()["error"]["code"] == "unauthenticated"
+    assert api.get("/members", "mall")[0] == 403
+    status, body = api.get("/members", "auditor")
+    assert status == 200 and [m["member_id"] for m in body] == ["mall", "social"]
+    new = {"member_id": "express", "kind": "logistics", "display_name": "快递", "categories": []}
+    for who in ("auditor", "mall"):
+        headers = {"Authorization": f"Bearer {api.tokens[who]}"}
+        assert api.client.post("/members", json=new, headers=headers).status_code == 403
+    headers = {"Authorization": f"Bearer {api.tokens['operator']}"}
+    assert api.client.post("/members", json=new, headers=headers).status_code == 201
+    again = api.client.post("/members", json=new, headers=headers)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
+    bad = api.client.post("/members", json=new | {"kind": "bank"}, headers=headers)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
+
+
+def test_writes_are_limited_in_size_and_rate(api: Api) -> None:
+    headers = {"Authorization": f"Bearer {api.tokens['operator']}"}
+    huge = json.dumps({"status": "NOTIFIED", "reason": "x" * (MAX_BODY_BYTES + 1)})
+    response = api.client.post(
+        "/lists/entries/e-1/status",
+        content=huge,
+        headers=headers | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413 and response.json()["error"]["code"] == "too_large"
+    statuses = [
+        api.client.post(
+            "/lists/entries/missing/status",
+            json={"status": "NOTIFIED", "reason": "r"},
+            headers=headers,
+        ).status_code
+        for _ in range(5)
+    ]
+    assert statuses[:3] == [404, 404, 404]  # within the burst: the entry does not exist
+    assert 429 in statuses[3:]
+
+
+def test_operators_move_list_entries_and_illegal_moves_are_409(api: Api) -> None:
+    with api.engine.begin() as connection:
+        connection.execute(
+            list_entries.insert().values(
+                entry_id="e-9",
+                list_type="BLACKLIST",
+                category="FAKE_TRANSACTION",
+                status="LISTED",
+                listed_at=datetime.now(UTC),
+            )
+        )
+    headers = {"Authorization": f"Bearer {api.tokens['operator']}"}
+    moved = api.client.post(
+        "/lists/entries/e-9/status", json={"status": "NOTIFIED", "reason": "送达"}, headers=headers
+    )
+    assert moved.status_code == 200 and moved.json()["after"] == "NOTIFIED"
+    illegal = api.client.post(
+        "/lists/entries/e-9/status", json={"status": "LISTED", "reason": "back"}, headers=headers
+    )
+    assert illegal.status_code == 409
+    assert illegal.json()["error"]["code"] == "illegal_transition"
+    status = api.engine.connect().execute(sa.select(list_entries.c.status)).scalar_one()
+    assert status == "NOTIFIED"
+
+
+def test_health_readiness_and_openapi(api: Api) -> None:
+    assert api.client.get("/health").json() == {"status": "ok"}
+    ready = api.client.get("/ready")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": True, "broker": True}
+    api.client.app.state.bootstrap = "127.0.0.1:1"  # type: ignore[attr-defined]
+    not_ready = api.client.get("/ready")
+    assert not_ready.status_code == 503
+    assert not_ready.json()["error"]["detail"]["checks"]["broker"] is False
+    paths = api.client.get("/openapi.json").json()["paths"]
+    assert {"/instructions", "/rejects", "/members", "/ready"} <= set(paths)
