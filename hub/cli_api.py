@@ -10,6 +10,8 @@ from rich.console import Console
 from hub.api.app import create_app
 from hub.api.tokens import issue_token, revoke_token
 from hub.config import Settings
+from hub.kafka.connection import client_options
+from hub.kafka.flows import FlowReader
 from hub.policy.versions import activate, policy_from
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
@@ -29,7 +31,13 @@ def api(
     policy, text = policy_from(settings.policy_path)
     with engine.begin() as connection:
         activate(connection, policy, text, "api", datetime.now(UTC))
-    app = create_app(engine, policy, settings.kafka_bootstrap)
+    bootstrap = settings.kafka_bootstrap
+    flows = (
+        FlowReader(client_options(settings, bootstrap), settings.worker_group)
+        if bootstrap
+        else None
+    )
+    app = create_app(engine, policy, bootstrap, flow_reader=flows)
     console.print(f"operator API on http://{host}:{port} (OpenAPI: /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

@@ -6,9 +6,10 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from hub.api import health, instructions, lists, members
+from hub.api import flows, health, instructions, lists, members, metrics
 from hub.api.access import WriteLimiter
 from hub.api.errors import error_body, install_error_handlers
+from hub.kafka.flows import FlowReader
 from hub.policy.rules import Policy
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
@@ -69,8 +70,10 @@ def create_app(
     policy: Policy,
     bootstrap: str | None = None,
     write_limiter: WriteLimiter | None = None,
+    flow_reader: FlowReader | None = None,
 ) -> FastAPI:
-    """The operator API over `engine`; `bootstrap` is the broker /ready checks."""
+    """The operator API over `engine`; `bootstrap` is the broker /ready checks, and
+    `flow_reader` reads topic flows and lag from it (none: /flows answers 503)."""
     app = FastAPI(
         title="Alliance Hub",
         version="0.1",
@@ -80,8 +83,10 @@ def create_app(
     app.state.policy = policy
     app.state.bootstrap = bootstrap
     app.state.write_limiter = write_limiter or WriteLimiter()
+    app.state.flows = flow_reader
+    app.state.last_flow = None
     install_error_handlers(app)
-    for module in (health, members, instructions, lists):
+    for module in (health, members, instructions, lists, flows, metrics):
         app.include_router(module.router)
     app.add_middleware(BodyLimit)
     return app

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.errors import (
+    BrokerError,
     IllegalTransition,
     ImportRefused,
     PolicyError,
@@ -79,6 +80,7 @@ _HUB_ERRORS: dict[type[Exception], tuple[int, str]] = {
     ImportRefused: (422, "import_refused"),
     PolicyError: (422, "invalid_policy"),
     StoreUnavailable: (503, "store_unavailable"),
+    BrokerError: (503, "broker_unavailable"),
 }
 
 

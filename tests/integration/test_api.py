@@ -2,18 +2,23 @@
 member's data answers 404), one error shape, write limits, readiness."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient
+from kafka.structs import OffsetAndMetadata
 
 from alliance_connector.messages import SignalCategory
 from hub.api.access import WriteLimiter
 from hub.api.app import MAX_BODY_BYTES, create_app
 from hub.api.tokens import issue_token
+from hub.kafka.flows import FlowReader
+from hub.kafka.topics import TopicSpec, ensure_topics
 from hub.policy.loading import default_policy
 from hub.store.engine import open_engine
 from hub.store.members import register_member
@@ -189,3 +194,61 @@ def test_health_readiness_and_openapi(api: Api) -> None:
     assert not_ready.json()["error"]["detail"]["checks"]["broker"] is False
     paths = api.client.get("/openapi.json").json()["paths"]
     assert {"/instructions", "/rejects", "/members", "/ready"} <= set(paths)
+
+
+def test_metrics_count_from_the_store(api: Api) -> None:
+    sent = datetime.now(UTC)
+    with api.engine.begin() as connection:
+        connection.execute(
+            instructions.insert(),
+            [
+                instruction_row(3, "mall")
+                | {"sent_at": sent, "trigger_at": sent - timedelta(seconds=0.2)}
+                | {"trigger_ref": "signal-1"},
+            ],
+        )
+    assert api.client.get("/metrics", headers=bearer(api, "mall")).status_code == 403
+    response = api.client.get("/metrics", headers=bearer(api, "auditor"))
+    assert response.status_code == 200
+    lines = set(response.text.splitlines())
+    assert 'alliance_rejects_total{member="social",reason="BAD_SIGNATURE"} 2' in lines
+    assert (
+        'alliance_instructions_total{member="social",action="RESTRICT_MEMBERSHIP",'
+        'delivered="false"} 1'
+    ) in lines
+    assert 'alliance_signal_to_instruction_seconds_bucket{le="0.1"} 0' in lines
+    assert 'alliance_signal_to_instruction_seconds_bucket{le="0.25"} 1' in lines
+    assert "alliance_signal_to_instruction_seconds_count 1" in lines
+
+
+def test_flows_and_lag_come_from_the_broker(
+    api: Api,
+    kafka_bootstrap: str,
+    kafka_admin: KafkaAdminClient,
+    unique_name: Callable[[str], str],
+) -> None:
+    topic, group = f"alliance.signals.{unique_name('flow')}", unique_name("group")
+    ensure_topics(kafka_admin, [TopicSpec(topic)])
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+    for _ in range(3):
+        producer.send(topic, value=b"x", partition=0).get(30)
+    producer.close()
+    consumer = KafkaConsumer(
+        bootstrap_servers=kafka_bootstrap, group_id=group, enable_auto_commit=False
+    )
+    consumer.commit({TopicPartition(topic, 0): OffsetAndMetadata(1, "", -1)})
+    consumer.close()
+    api.client.app.state.flows = FlowReader({"bootstrap_servers": kafka_bootstrap}, group)  # type: ignore[attr-defined]
+    first = api.client.get("/flows", headers=bearer(api, "operator")).json()
+    ours = [t for t in first["topics"] if t["topic"] == topic]
+    assert ours == [{"topic": topic, "messages": 3, "rate_per_s": None}]
+    assert {"topic": topic, "partition": 0, "lag": 2} in first["lag"]
+    second = api.client.get("/flows", headers=bearer(api, "operator")).json()
+    assert [t["rate_per_s"] for t in second["topics"] if t["topic"] == topic] == [0.0]
+    metrics = api.client.get("/metrics", headers=bearer(api, "operator")).text
+    assert f'alliance_consumer_lag{{topic="{topic}",partition="0"}} 2' in metrics
+    api.client.app.state.flows.close()  # type: ignore[attr-defined]
+
+
+def bearer(api: Api, who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api.tokens[who]}"}
