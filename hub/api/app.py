@@ -6,7 +6,17 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from hub.api import flows, health, instructions, lists, members, metrics
+from hub.api import (
+    audit,
+    flows,
+    health,
+    instructions,
+    keys,
+    lists,
+    members,
+    metrics,
+    subjects,
+)
 from hub.api.access import WriteLimiter
 from hub.api.errors import error_body, install_error_handlers
 from hub.kafka.flows import FlowReader
@@ -86,7 +96,8 @@ def create_app(
     app.state.flows = flow_reader
     app.state.last_flow = None
     install_error_handlers(app)
-    for module in (health, members, instructions, lists, flows, metrics):
+    routers = (health, members, keys, instructions, subjects, lists, flows, metrics, audit)
+    for module in routers:
         app.include_router(module.router)
     app.add_middleware(BodyLimit)
     return app

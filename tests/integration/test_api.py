@@ -4,6 +4,7 @@ member's data answers 404), one error shape, write limits, readiness."""
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from importlib.resources import files
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from kafka.admin import KafkaAdminClient
 from kafka.structs import OffsetAndMetadata
 
 from alliance_connector.messages import SignalCategory
+from alliance_connector.signing import SigningKey
 from hub.api.access import WriteLimiter
 from hub.api.app import MAX_BODY_BYTES, create_app
 from hub.api.tokens import issue_token
@@ -23,7 +25,13 @@ from hub.policy.loading import default_policy
 from hub.store.engine import open_engine
 from hub.store.members import register_member
 from hub.store.migrate import upgrade
-from hub.store.schema import instructions, list_entries, rejects
+from hub.store.schema import (
+    instructions,
+    list_entries,
+    presences,
+    rejects,
+    subject_identifiers,
+)
 
 
 def instruction_row(number: int, target: str, sent: bool = True) -> dict[str, object]:
@@ -76,9 +84,7 @@ class Api:
                     for n, member in enumerate(("mall", "social", "social"))
                 ],
             )
-        self.client = TestClient(
-            create_app(self.engine, default_policy(), bootstrap, WriteLimiter(rate=1, burst=3))
-        )
+        self.client = TestClient(create_app(self.engine, default_policy(), bootstrap))
 
     def get(self, path: str, who: str) -> tuple[int, Any]:
         response = self.client.get(path, headers={"Authorization": f"Bearer {self.tokens[who]}"})
@@ -139,6 +145,7 @@ def test_tokens_and_roles(api: Api) -> None:
 
 
 def test_writes_are_limited_in_size_and_rate(api: Api) -> None:
+    api.client.app.state.write_limiter = WriteLimiter(rate=1, burst=3)  # type: ignore[attr-defined]
     headers = {"Authorization": f"Bearer {api.tokens['operator']}"}
     huge = json.dumps({"status": "NOTIFIED", "reason": "x" * (MAX_BODY_BYTES + 1)})
     response = api.client.post(
@@ -252,3 +259,95 @@ def test_flows_and_lag_come_from_the_broker(
 
 def bearer(api: Api, who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api.tokens[who]}"}
+
+
+def test_keys_register_rotate_and_revoke(api: Api) -> None:
+    operator = bearer(api, "operator")
+    first, second = SigningKey.generate().verify_key, SigningKey.generate().verify_key
+    made = api.client.post(
+        "/members/mall/keys", json={"public_key_b64": first.b64}, headers=operator
+    )
+    assert made.status_code == 201 and made.json()["valid_until"] is None
+    again = api.client.post(
+        "/members/mall/keys", json={"public_key_b64": first.b64}, headers=operator
+    )
+    assert again.status_code == 409
+    rotated = api.client.post(
+        "/members/mall/keys",
+        json={"public_key_b64": second.b64, "overlap_s": 3600},
+        headers=operator,
+    )
+    assert rotated.status_code == 201
+    listed = {k["public_key_b64"]: k for k in api.get("/members/mall/keys", "auditor")[1]}
+    old_until = datetime.fromisoformat(listed[first.b64]["valid_until"])
+    assert timedelta(minutes=59) < old_until - datetime.now(UTC) <= timedelta(hours=1)
+    assert listed[second.b64]["valid_until"] is None  # the new key runs on
+    key_id = listed[first.b64]["key_id"]
+    revoked = api.client.post(f"/keys/{key_id}/revoke", headers=operator)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    assert api.client.post("/keys/nope/revoke", headers=operator).status_code == 404
+    bad = api.client.post("/members/mall/keys", json={"public_key_b64": "A" * 44}, headers=operator)
+    assert bad.status_code == 400 and "public_key_b64" in bad.json()["error"]["message"]
+    assert api.get("/members/mall/keys", "mall")[0] == 403
+
+
+def test_ledger_verify_export_and_policy(api: Api) -> None:
+    operator = bearer(api, "operator")
+    with api.engine.begin() as connection:
+        connection.execute(
+            list_entries.insert().values(
+                entry_id="e-5",
+                list_type="BLACKLIST",
+                category="FAKE_TRANSACTION",
+                status="LISTED",
+                listed_at=datetime.now(UTC),
+            )
+        )
+    moved = api.client.post(
+        "/lists/entries/e-5/status", json={"status": "NOTIFIED", "reason": "送达"}, headers=operator
+    )
+    assert moved.status_code == 200
+    status, report = api.get("/ledger/verify", "auditor")
+    assert status == 200 and report["ok"] is True and report["rows"] == 1
+    export = api.client.get("/ledger/export.csv", headers=bearer(api, "auditor"))
+    lines = export.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "seq,recorded_at,kind,actor,ref,reason,body,row_hash"
+    assert "LIST_STATUS_CHANGED" in lines[1] and "送达" in lines[1]
+    status, policy = api.get("/policy", "auditor")
+    assert status == 200 and policy["version"] == default_policy().version
+    text = (files("hub.policy") / "default.toml").read_text("utf-8")
+    diff = api.client.post(
+        "/policy/diff",
+        content=text.replace('version = "', 'version = "next-', 1).encode(),
+        headers=operator | {"Content-Type": "application/toml"},
+    )
+    assert diff.status_code == 200 and diff.json()["add"] == [] and diff.json()["lift"] == []
+    broken = api.client.post(
+        "/policy/diff",
+        content=b'version = "x"\n[[rules]]\nactions = ["BAN"]\n',
+        headers=operator | {"Content-Type": "application/toml"},
+    )
+    assert broken.status_code == 422 and broken.json()["error"]["code"] == "invalid_policy"
+    assert broken.json()["error"]["detail"]["problems"]
+
+
+def test_subjects_show_the_cross_member_view_to_readers_only(api: Api) -> None:
+    with api.engine.begin() as connection:
+        connection.execute(
+            subject_identifiers.insert(),
+            [
+                {"scheme": "USCC", "value": "91330100000000001X", "cluster_id": "c-1"},
+                {"scheme": "STORE", "value": "mall:store:9", "cluster_id": "c-1"},
+            ],
+        )
+        connection.execute(
+            presences.insert().values(
+                member_id="mall", scheme="STORE", value="mall:store:9", first_seen=datetime.now(UTC)
+            )
+        )
+    status, body = api.get("/subjects?scheme=USCC&value=91330100000000001X", "auditor")
+    assert status == 200 and body["cluster"] == "c-1"
+    assert [i["scheme"] for i in body["identifiers"]] == ["STORE", "USCC"]
+    assert body["presences"] == [{"member": "mall", "scheme": "STORE", "value": "mall:store:9"}]
+    assert api.get("/subjects?scheme=USCC&value=91330100000000001X", "mall")[0] == 403
+    assert api.get("/subjects?scheme=USCC&value=none", "operator")[0] == 404
