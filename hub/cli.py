@@ -14,6 +14,7 @@ from alliance_connector.signing import SigningKey
 from hub.benchmark import run_bench
 from hub.cli_api import api, tokens_app
 from hub.cli_lists import lists_app, policy_app
+from hub.cli_report import report_app
 from hub.config import Settings
 from hub.errors import HubError
 from hub.kafka.topics import hub_topics
@@ -32,6 +33,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(lists_app, name="lists")
 app.add_typer(policy_app, name="policy")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(report_app, name="report")
 app.command()(api)
 console = Console(stderr=True)
 

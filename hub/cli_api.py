@@ -37,7 +37,7 @@ def api(
         if bootstrap
         else None
     )
-    app = create_app(engine, policy, bootstrap, flow_reader=flows)
+    app = create_app(engine, policy, bootstrap, flow_reader=flows, holidays=settings.holidays)
     console.print(f"operator API on http://{host}:{port} (OpenAPI: /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

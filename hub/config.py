@@ -4,6 +4,7 @@ Nothing in the hub imports a settings global; the CLI builds a `Settings` once a
 what it runs, so tests build their own.
 """
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -42,6 +43,10 @@ class Settings(BaseSettings):
     # identifiers that a government file gives in clear into the tokens members send.
     token_key: SecretStr | None = None
     token_key_version: int = 1
+
+    # Public holidays (ISO dates, e.g. HUB_HOLIDAYS='["2026-10-01"]'): the monthly report's
+    # due date skips them as it skips weekends.
+    holidays: list[date] = []
 
     # Worker: how far a signal's issued_at may be from its Kafka record time.
     max_clock_skew_s: float = 300.0

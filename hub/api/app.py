@@ -1,6 +1,7 @@
 """The FastAPI application: routers, error handlers, the body-size cap, shared state."""
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Collection, MutableMapping
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from hub.api import (
     lists,
     members,
     metrics,
+    reports,
     subjects,
 )
 from hub.api.access import WriteLimiter
@@ -81,6 +83,7 @@ def create_app(
     bootstrap: str | None = None,
     write_limiter: WriteLimiter | None = None,
     flow_reader: FlowReader | None = None,
+    holidays: Collection[date] = (),
 ) -> FastAPI:
     """The operator API over `engine`; `bootstrap` is the broker /ready checks, and
     `flow_reader` reads topic flows and lag from it (none: /flows answers 503)."""
@@ -94,9 +97,10 @@ def create_app(
     app.state.bootstrap = bootstrap
     app.state.write_limiter = write_limiter or WriteLimiter()
     app.state.flows = flow_reader
+    app.state.holidays = frozenset(holidays)
     app.state.last_flow = None
     install_error_handlers(app)
-    routers = (health, members, keys, instructions, subjects, lists, flows, metrics, audit)
+    routers = (health, members, keys, instructions, subjects, lists, flows, metrics, audit, reports)
     for module in routers:
         app.include_router(module.router)
     app.add_middleware(BodyLimit)

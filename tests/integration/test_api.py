@@ -351,3 +351,18 @@ def test_subjects_show_the_cross_member_view_to_readers_only(api: Api) -> None:
     assert body["presences"] == [{"member": "mall", "scheme": "STORE", "value": "mall:store:9"}]
     assert api.get("/subjects?scheme=USCC&value=91330100000000001X", "mall")[0] == 403
     assert api.get("/subjects?scheme=USCC&value=none", "operator")[0] == 404
+
+
+def test_monthly_report_routes(api: Api) -> None:
+    month = datetime.now(UTC).strftime("%Y-%m")
+    csv = api.client.get(f"/reports/monthly/{month}.csv", headers=bearer(api, "auditor"))
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert f"month,{month},due," in csv.content.decode("utf-8-sig")
+    html = api.client.get(f"/reports/monthly/{month}.html", headers=bearer(api, "operator"))
+    assert html.status_code == 200 and "月报" in html.text
+    assert (
+        api.client.get(f"/reports/monthly/{month}.csv", headers=bearer(api, "mall")).status_code
+        == 403
+    )
+    bad = api.client.get("/reports/monthly/2026-13.csv", headers=bearer(api, "auditor"))
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_request"

@@ -1,0 +1,1 @@
+"""Reports the alliance files: the monthly report (月报)."""
