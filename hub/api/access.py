@@ -18,6 +18,7 @@ from hub.api.tokens import Principal, find_principal
 
 __all__ = [
     "READERS",
+    "SESSION_COOKIE",
     "WriteLimiter",
     "caller",
     "may_write",
@@ -26,12 +27,16 @@ __all__ = [
 ]
 
 READERS = ("operator", "auditor")
+# The dashboard's session cookie (see hub.api.dashboard): admits GET requests only.
+SESSION_COOKIE = "ah_session"
 
 
 def caller(request: Request) -> Principal:
     """The principal of the request's bearer token; 401 without a valid one."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
+    if not header and request.method == "GET":
+        scheme, token = "bearer", request.cookies.get(SESSION_COOKIE, "")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
     engine: sa.Engine = request.app.state.engine

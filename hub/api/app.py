@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from hub.api import (
     audit,
+    dashboard,
     flows,
     health,
     instructions,
@@ -100,7 +101,19 @@ def create_app(
     app.state.holidays = frozenset(holidays)
     app.state.last_flow = None
     install_error_handlers(app)
-    routers = (health, members, keys, instructions, subjects, lists, flows, metrics, audit, reports)
+    routers = (
+        health,
+        members,
+        keys,
+        instructions,
+        subjects,
+        lists,
+        flows,
+        metrics,
+        audit,
+        reports,
+        dashboard,
+    )
     for module in routers:
         app.include_router(module.router)
     app.add_middleware(BodyLimit)

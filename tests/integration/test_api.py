@@ -366,3 +366,23 @@ def test_monthly_report_routes(api: Api) -> None:
     )
     bad = api.client.get("/reports/monthly/2026-13.csv", headers=bearer(api, "auditor"))
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_request"
+
+
+def test_dashboard_session_and_data(api: Api) -> None:
+    assert api.client.get("/", follow_redirects=False).headers["location"] == "/login"
+    assert "Sign in" in api.client.get("/login").text
+    refused = api.client.post("/session", json={"token": api.tokens["mall"]})
+    assert refused.status_code == 403  # members have no dashboard
+    opened = api.client.post("/session", json={"token": api.tokens["auditor"]})
+    assert opened.status_code == 204
+    assert "httponly" in opened.headers["set-cookie"].lower()
+    assert "samesite=strict" in opened.headers["set-cookie"].lower()
+    page = api.client.get("/")
+    assert page.status_code == 200 and "Rejects by reason" in page.text
+    assert "http" not in page.text.replace("http://www.w3.org/2000/svg", "")  # nothing fetched
+    data = api.client.get("/dashboard/data").json()  # the cookie admits GETs
+    assert dict(data["rejects"]) == {"BAD_SIGNATURE": 3}
+    assert data["pending"] == [{"member": "mall", "awaiting": 1, "overdue": 0}]
+    assert len(data["minutes"]) == 15
+    new = {"member_id": "x1", "kind": "other", "display_name": "x", "categories": []}
+    assert api.client.post("/members", json=new).status_code == 401  # but never a write
