@@ -16,10 +16,10 @@ from hub.cli_api import api, tokens_app
 from hub.cli_lists import lists_app, policy_app
 from hub.cli_report import report_app
 from hub.config import Settings
+from hub.demo.run import run_demo
 from hub.errors import HubError
-from hub.kafka.topics import hub_topics
 from hub.ledger.verify import verify
-from hub.service import prepare_broker, resolve_bootstrap, run_worker
+from hub.service import resolve_bootstrap, run_worker
 from hub.store.engine import check_reachable, open_engine
 from hub.store.migrate import upgrade
 
@@ -123,29 +123,14 @@ def keys_generate(
 
 @app.command()
 def demo(
-    host: Annotated[str, typer.Option(help="Address the dashboard will serve on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port the dashboard will serve on.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address the dashboard serves on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the dashboard serves on.")] = 8000,
 ) -> None:
-    """Run the hub on the embedded defaults: local broker, SQLite store, alliance topics."""
-    settings = Settings()
-    bootstrap = resolve_bootstrap(settings)
-    revision = upgrade(open_engine(settings.database_url))
-    prepare_broker(settings, bootstrap)
-    if settings.hub_key_path.exists():
-        hub_key = SigningKey.load(settings.hub_key_path)
-    else:
-        hub_key = SigningKey.generate()
-        hub_key.save(settings.hub_key_path)
-    console.print(f"store: {settings.database_url} (revision {revision})")
-    console.print(f"topics: {', '.join(spec.name for spec in hub_topics())}")
-    console.print(
-        f"hub key: {settings.hub_key_path} ({hub_key.key_id}; members pin its public key)"
-    )
-    console.print(
-        "next: 'alliance-hub worker' processes signals; simulators and the dashboard come"
-    )
-    console.print("with the operator issue")
-    print(f"Kafka bootstrap: {bootstrap}")  # stdout: the one line a script reads
+    """Run a small alliance on the embedded defaults (local broker, SQLite): the hub, three
+    simulated members and the dashboard, until Ctrl-C."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("kafka").setLevel(logging.ERROR)
+    run_demo(Settings(), host, port, say=lambda line: print(line, flush=True))
 
 
 def main() -> None:

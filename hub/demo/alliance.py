@@ -1,0 +1,90 @@
+"""Setting up the demo alliance: three members with keys and topics, a sample list imported,
+an operator token for the dashboard."""
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from kafka.admin import KafkaAdminClient
+
+from alliance_connector.identifiers import Identifier, IdentifierScheme, uscc_check_character
+from alliance_connector.messages import SignalCategory
+from alliance_connector.signing import SigningKey
+from alliance_connector.tokens import TokenKey
+from alliance_connector.topics import member_id
+from hub.api.tokens import issue_token
+from hub.kafka.topics import ensure_topics, member_topics
+from hub.lists.imports import apply_import
+from hub.lists.reading import read_list_file
+from hub.policy.rules import Policy
+from hub.store.members import add_key, register_member
+from hub.store.schema import members
+
+__all__ = ["DEMO_MEMBERS", "DemoMember", "listed_uscc", "set_up"]
+
+# (member id, kind, display name): two platforms and a logistics firm.
+DEMO_MEMBERS = (
+    ("mall", "platform", "示例电商平台"),
+    ("social", "platform", "示例社交电商"),
+    ("express", "logistics", "示例快递"),
+)
+LISTED = 12  # subjects 0..11 are on the sample lists
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    member_id: str
+    kind: str
+    key: SigningKey
+
+
+def listed_uscc(n: int) -> Identifier:
+    first17 = f"91330100{n:09d}"
+    return Identifier(IdentifierScheme.USCC, first17 + uscc_check_character(first17))
+
+
+def _sample_list(path: Path, now: datetime) -> Path:
+    """Blacklist entries, some listed four months ago (their deadline has passed: the
+    scheduler turns them OVERDUE at once), and two watch-list entries."""
+    header = "entry_id,list_type,category,subject_name,uscc,authority,document_no,province,city"
+    lines = [header + ",listed_at"]
+    for n in range(LISTED):
+        watch = n >= LISTED - 2
+        list_type, category = (
+            ("WATCHLIST", "FALSE_ADVERTISING") if watch else ("BLACKLIST", "FAKE_TRANSACTION")
+        )
+        listed_at = now - timedelta(days=120 if n % 2 == 0 else 10)
+        lines.append(
+            f"demo-{n},{list_type},{category},示例网店{n}号,{listed_uscc(n).value},"
+            f"杭州市市场监督管理局,杭市监〔2026〕{n + 1}号,浙江省,杭州市,"
+            f"{listed_at.date().isoformat()}"
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def set_up(
+    engine: sa.Engine, admin: KafkaAdminClient, policy: Policy, workdir: Path, prefix: str = ""
+) -> tuple[list[DemoMember], TokenKey, str]:
+    """Register the members (once), import the sample list, issue an operator token.
+    `prefix` keeps several demos on one broker apart (the tests share theirs)."""
+    now = datetime.now(UTC)
+    demo: list[DemoMember] = []
+    with engine.begin() as connection:
+        known = set(connection.scalars(sa.select(members.c.member_id)))
+        for short, kind, name in DEMO_MEMBERS:
+            member = f"{prefix}{short}"
+            key = SigningKey.generate()  # a fresh key per run; old ones simply expire
+            if member not in known:
+                register_member(connection, member, kind, name, list(SignalCategory), now)
+            add_key(connection, member, key.verify_key, now - timedelta(minutes=5))
+            demo.append(DemoMember(member, kind, key))
+        token = issue_token(connection, "operator", None, "demo operator", now)
+    for joined in demo:
+        ensure_topics(admin, member_topics(member_id(joined.member_id)))
+    read = read_list_file(_sample_list(workdir / "sample-blacklist.csv", now))
+    with engine.begin() as connection:
+        apply_import(connection, read.entries, "demo", "sample-blacklist.csv", policy, now)
+    return demo, TokenKey(1, os.urandom(32)), token

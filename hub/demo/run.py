@@ -1,0 +1,129 @@
+"""Running the demo: the hub (worker, deadline scheduler, operator API and dashboard) and the
+simulated members, in one process, until Ctrl-C or SIGTERM.
+
+Every part is the real one: the broker (the local one unless HUB_KAFKA_BOOTSTRAP names
+another), the store (SQLite by default), the worker, the relay, the SDK on the members' side.
+"""
+
+import logging
+import tempfile
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+import uvicorn
+from kafka.admin import KafkaAdminClient
+
+from alliance_connector.signing import SigningKey
+from hub.api.app import create_app
+from hub.config import Settings
+from hub.demo.alliance import set_up
+from hub.demo.simulators import acknowledge, report
+from hub.kafka.connection import client_options
+from hub.kafka.flows import FlowReader
+from hub.lists.scheduler import run_due
+from hub.pipeline.runner import Worker, WorkerOptions
+from hub.policy.rules import Policy
+from hub.policy.versions import activate, policy_from
+from hub.service import prepare_broker, resolve_bootstrap
+from hub.store.engine import open_engine
+from hub.store.migrate import upgrade
+
+__all__ = ["run_demo"]
+
+log = logging.getLogger(__name__)
+SCHEDULE_EVERY_S = 10.0
+
+
+def _hub_key(settings: Settings) -> SigningKey:
+    if settings.hub_key_path.exists():
+        return SigningKey.load(settings.hub_key_path)
+    key = SigningKey.generate()
+    key.save(settings.hub_key_path)
+    return key
+
+
+def _schedule(engine: sa.Engine, policy: Policy, stop: threading.Event) -> None:
+    while not stop.wait(SCHEDULE_EVERY_S):
+        try:
+            run_due(engine, policy, datetime.now(UTC))
+        except Exception:
+            log.exception("scheduler round failed; the next one retries")
+
+
+def _stop_server_when(stop: threading.Event, server: uvicorn.Server) -> None:
+    stop.wait()
+    server.should_exit = True
+
+
+def run_demo(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    say: Callable[[str], None] = print,
+    stop: threading.Event | None = None,
+    member_prefix: str = "",
+) -> None:
+    """Run until SIGINT/SIGTERM (uvicorn's handlers) or until `stop` is set."""
+    stop = stop or threading.Event()
+    bootstrap = resolve_bootstrap(settings)
+    options = client_options(settings, bootstrap)
+    engine = open_engine(settings.database_url)
+    upgrade(engine)
+    prepare_broker(settings, bootstrap)
+    hub_key = _hub_key(settings)
+    policy, text = policy_from(settings.policy_path)
+    with engine.begin() as connection:
+        activate(connection, policy, text, "demo", datetime.now(UTC))
+    admin = KafkaAdminClient(**options)
+    workdir = Path(tempfile.mkdtemp(prefix="alliance-demo-"))
+    members, token_key, token = set_up(engine, admin, policy, workdir, member_prefix)
+    admin.close()
+    run_due(engine, policy, datetime.now(UTC))  # the sample's old entries are overdue
+    worker = Worker(
+        engine,
+        options,
+        hub_key,
+        WorkerOptions(
+            group_id=settings.worker_group,
+            subscription=settings.worker_subscription,
+            lists_topic=settings.lists_topic,
+        ),
+        policy=policy,
+    )
+    threads = [
+        threading.Thread(target=worker.run, args=(stop,), name="demo-worker", daemon=True),
+        threading.Thread(target=_schedule, args=(engine, policy, stop), daemon=True),
+    ]
+    for member in members:
+        threads.append(
+            threading.Thread(target=report, args=(member, token_key, bootstrap, stop), daemon=True)
+        )
+        threads.append(
+            threading.Thread(
+                target=acknowledge, args=(member, hub_key.verify_key, bootstrap, stop), daemon=True
+            )
+        )
+    flows = FlowReader(options, settings.worker_group)
+    app = create_app(engine, policy, bootstrap, flow_reader=flows, holidays=settings.holidays)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    threading.Thread(target=_stop_server_when, args=(stop, server), daemon=True).start()
+    for thread in threads:
+        thread.start()
+    say(f"Kafka bootstrap: {bootstrap}; store: {settings.database_url}")
+    say(f"members: {', '.join(m.member_id for m in members)} (simulated, publishing now)")
+    say(f"dashboard: http://{host}:{port}/  (sign in with the token below)")
+    say(f"operator token: {token}")
+    say("API: /docs; stop with Ctrl-C")
+    try:
+        server.run()  # returns on SIGINT/SIGTERM or when `stop` is set
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=15)
+        worker.close()
+        flows.close()
+        engine.dispose()
+        say("demo stopped")
