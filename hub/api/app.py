@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from alliance_connector.tokens import TokenKey
 from hub.api import (
     audit,
     dashboard,
@@ -28,6 +29,8 @@ from hub.policy.rules import Policy
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
 MAX_BODY_BYTES = 1024 * 1024
+# A government list file can be large: a million entries is about 200 MiB of CSV.
+LARGER_BODIES = {"/lists/import": 512 * 1024 * 1024}
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -37,18 +40,20 @@ Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class BodyLimit:
-    """Refuse request bodies over `limit` bytes (413), whether or not they say their length."""
+    """Refuse request bodies over the limit (413), whether or not they say their length: 1 MiB,
+    or more for list uploads."""
 
     def __init__(self, app: Asgi, limit: int = MAX_BODY_BYTES) -> None:
-        self.app, self.limit = app, limit
+        self.app, self.default = app, limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = LARGER_BODIES.get(scope.get("path", ""), self.default)
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
             return
         seen = 0
 
@@ -56,19 +61,20 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 raise _Oversize
             return message
 
         try:
             await self.app(scope, counted, send)
         except _Oversize:
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
+    @staticmethod
+    async def _refuse(send: Send, limit: int) -> None:
         import json
 
-        body = json.dumps(error_body("too_large", f"body over {self.limit} bytes")).encode()
+        body = json.dumps(error_body("too_large", f"body over {limit} bytes")).encode()
         headers = [(b"content-type", b"application/json")]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -85,6 +91,7 @@ def create_app(
     write_limiter: WriteLimiter | None = None,
     flow_reader: FlowReader | None = None,
     holidays: Collection[date] = (),
+    token_key: TokenKey | None = None,
 ) -> FastAPI:
     """The operator API over `engine`; `bootstrap` is the broker /ready checks, and
     `flow_reader` reads topic flows and lag from it (none: /flows answers 503)."""
@@ -99,6 +106,7 @@ def create_app(
     app.state.write_limiter = write_limiter or WriteLimiter()
     app.state.flows = flow_reader
     app.state.holidays = frozenset(holidays)
+    app.state.token_key = token_key  # turns clear personal identifiers in uploads into tokens
     app.state.last_flow = None
     install_error_handlers(app)
     routers = (

@@ -233,11 +233,14 @@ def apply_import(
     policy: Policy,
     now: datetime,
     progress: Callable[[int], None] | None = None,
+    complete: bool = True,
 ) -> ImportSummary:
     """Apply the file's entries inside the caller's transaction (see the module docstring).
 
     Raises ImportRefused, before writing anything, for an id the store holds as DELISTED:
-    a subject listed again is a new listing with a new id and a new rectification period."""
+    a subject listed again is a new listing with a new id and a new rectification period.
+    With `complete` False the entries are additions and changes only: nothing is delisted
+    for being absent (an operator adding one entry)."""
     lock_head(connection)  # one writer of list state at a time (see hub.lists.status)
     stored = {
         row.entry_id: row
@@ -279,7 +282,7 @@ def apply_import(
         done += len(chunk)
         if progress:
             progress(done)
-    scope = {(e.authority, str(e.list_type)) for e in entries}
+    scope = {(e.authority, str(e.list_type)) for e in entries} if complete else set()
     named = set(digests)
     removed = sorted(
         entry_id

@@ -386,3 +386,49 @@ def test_dashboard_session_and_data(api: Api) -> None:
     assert len(data["minutes"]) == 15
     new = {"member_id": "x1", "kind": "other", "display_name": "x", "categories": []}
     assert api.client.post("/members", json=new).status_code == 401  # but never a write
+
+
+def test_list_upload_reports_every_bad_row_and_adds_entries(api: Api) -> None:
+    operator = bearer(api, "operator") | {"Content-Type": "text/csv"}
+    header = "entry_id,list_type,category,subject_name,uscc,authority,document_no,province,city"
+    good = "u-1,BLACKLIST,COUNTERFEIT,某店,91330100000000001C,某局,某文1号,浙江省,杭州市"
+    bad = good.replace("u-1", "u-2").replace("COUNTERFEIT", "FALSE_ADVERTISING")
+    body = f"{header},listed_at\n{good},2026-11-01\n{bad},2026-11-01\n".encode("gb18030")
+    refused = api.client.post(
+        "/lists/import", params={"filename": "bl.csv"}, content=body, headers=operator
+    )
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "import_refused"
+    problems = refused.json()["error"]["detail"]["problems"]
+    assert [(p["line"], p["field"]) for p in problems] == [(3, "category")]
+    one_row = f"{header},listed_at\n{good},2026-11-01\n".encode("gb18030")
+    taken = api.client.post(
+        "/lists/import", params={"filename": "bl.csv"}, content=one_row, headers=operator
+    )
+    assert taken.status_code == 200 and taken.json()["new"] == 1
+    assert taken.json()["encoding"] == "gb18030"
+    entry = {
+        "entry_id": "u-9",
+        "list_type": "WATCHLIST",
+        "category": "FALSE_ADVERTISING",
+        "subject_name": "另一店",
+        "uscc": "91330100000000001C",
+        "authority": "某局",
+        "document_no": "某文9号",
+        "province": "浙江省",
+        "city": "",
+        "listed_at": "2026-11-02",
+    }
+    added = api.client.post("/lists/entries", json=entry, headers=bearer(api, "operator"))
+    assert added.status_code == 201 and added.json()["new"] == 1
+    with api.engine.connect() as connection:
+        statuses = dict(
+            connection.execute(sa.select(list_entries.c.entry_id, list_entries.c.status)).all()
+        )
+    assert statuses == {"u-1": "LISTED", "u-9": "LISTED"}  # adding one delisted nothing
+    wrong = api.client.post(
+        "/lists/entries", json=entry | {"uscc": "123"}, headers=bearer(api, "operator")
+    )
+    assert (
+        wrong.status_code == 422
+        and wrong.json()["error"]["detail"]["problems"][0]["field"] == "uscc"
+    )
