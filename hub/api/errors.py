@@ -15,6 +15,7 @@ API-only errors live here; the hub's own errors (hub.errors) are mapped, not red
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.errors import (
@@ -126,7 +127,13 @@ def install_error_handlers(app: FastAPI) -> None:
         code = "not_found" if exc.status_code == 404 else "http_error"
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code)
 
+    async def store_refused(_: Request, exc: Exception) -> JSONResponse:
+        # A value the database cannot hold (a NUL byte, an out-of-range number) that the
+        # route's own checks let through: the request's fault, not the server's.
+        return JSONResponse(error_body("invalid_value", "a value in the request is not valid"), 422)
+
     app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(DataError, store_refused)
     for kind in _HUB_ERRORS:
         app.add_exception_handler(kind, hub_error)
     app.add_exception_handler(RequestValidationError, validation_error)

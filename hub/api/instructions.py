@@ -70,7 +70,7 @@ def list_instructions(
     principal: Annotated[Principal, Depends(caller)],
     member: Annotated[str | None, Query(max_length=63)] = None,
     status: Status | None = None,
-    older_than_s: Annotated[int | None, Query(ge=0)] = None,
+    older_than_s: Annotated[int | None, Query(ge=0, le=10 * 365 * 24 * 3600)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[InstructionOut]:
     """Instructions, newest first; `older_than_s` with status awaiting_ack lists the acks that
