@@ -21,13 +21,14 @@ from hub.api.app import create_app
 from hub.config import Settings
 from hub.demo.alliance import set_up
 from hub.demo.simulators import acknowledge, report
+from hub.errors import ConfigError
 from hub.kafka.connection import client_options
 from hub.kafka.flows import FlowReader
 from hub.lists.scheduler import run_due
 from hub.pipeline.runner import Worker, WorkerOptions
 from hub.policy.rules import Policy
 from hub.policy.versions import activate, policy_from
-from hub.service import prepare_broker, resolve_bootstrap
+from hub.service import prepare_broker, resolve_bootstrap, stop_on_signals
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 
@@ -53,11 +54,6 @@ def _schedule(engine: sa.Engine, policy: Policy, stop: threading.Event) -> None:
             log.exception("scheduler round failed; the next one retries")
 
 
-def _stop_server_when(stop: threading.Event, server: uvicorn.Server) -> None:
-    stop.wait()
-    server.should_exit = True
-
-
 def run_demo(
     settings: Settings,
     host: str = "127.0.0.1",
@@ -66,8 +62,11 @@ def run_demo(
     stop: threading.Event | None = None,
     member_prefix: str = "",
 ) -> None:
-    """Run until SIGINT/SIGTERM (uvicorn's handlers) or until `stop` is set."""
-    stop = stop or threading.Event()
+    """Run until `stop` is set; without one (the CLI, in the main thread), until SIGINT or
+    SIGTERM. The web server runs in a thread of its own, so these signals reach the demo's
+    handler, which stops every part in order, rather than uvicorn's, which would re-raise
+    them and end the process before anything is closed."""
+    stop = stop or stop_on_signals()
     bootstrap = resolve_bootstrap(settings)
     options = client_options(settings, bootstrap)
     engine = open_engine(settings.database_url)
@@ -109,7 +108,7 @@ def run_demo(
     flows = FlowReader(options, settings.worker_group)
     app = create_app(engine, policy, bootstrap, flow_reader=flows, holidays=settings.holidays)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
-    threading.Thread(target=_stop_server_when, args=(stop, server), daemon=True).start()
+    serving = threading.Thread(target=server.run, name="demo-web", daemon=True)
     for thread in threads:
         thread.start()
     say(f"Kafka bootstrap: {bootstrap}; store: {settings.database_url}")
@@ -117,9 +116,14 @@ def run_demo(
     say(f"dashboard: http://{host}:{port}/  (sign in with the token below)")
     say(f"operator token: {token}")
     say("API: /docs; stop with Ctrl-C")
+    serving.start()
     try:
-        server.run()  # returns on SIGINT/SIGTERM or when `stop` is set
+        while not stop.wait(0.5):
+            if not serving.is_alive():
+                raise ConfigError(f"the dashboard could not serve on {host}:{port}")
     finally:
+        server.should_exit = True
+        serving.join(timeout=15)
         stop.set()
         for thread in threads:
             thread.join(timeout=15)
