@@ -111,12 +111,14 @@ def run_demo(
     serving = threading.Thread(target=server.run, name="demo-web", daemon=True)
     for thread in threads:
         thread.start()
+    serving.start()
+    while not server.started and serving.is_alive():  # print where to look once it answers
+        stop.wait(0.05)
     say(f"Kafka bootstrap: {bootstrap}; store: {settings.database_url}")
     say(f"members: {', '.join(m.member_id for m in members)} (simulated, publishing now)")
     say(f"dashboard: http://{host}:{port}/  (sign in with the token below)")
     say(f"operator token: {token}")
     say("API: /docs; stop with Ctrl-C")
-    serving.start()
     try:
         while not stop.wait(0.5):
             if not serving.is_alive():
