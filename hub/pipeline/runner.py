@@ -41,6 +41,7 @@ from hub.lists.index import ListFollower, ListIndex
 from hub.lists.publishing import publish_list_changes
 from hub.pipeline.checks import CheckContext, Rejection, check_record, topic_owner
 from hub.pipeline.effects import BatchEffects, CheckedRecord, apply_batch
+from hub.pipeline.progress import Progress
 from hub.pipeline.relay import OutboxRelay, RelayResult
 from hub.policy.loading import default_policy
 from hub.policy.rules import Policy
@@ -76,40 +77,6 @@ class WorkerStats:
     records: int = 0
     first_record_at: float | None = None  # time.monotonic() of the first non-empty poll
     relayed: list[RelayResult] = field(default_factory=list)
-
-
-class _Progress:
-    """Counts for the periodic progress line operators read in the worker's log."""
-
-    every_s = 10.0
-
-    def __init__(self) -> None:
-        self._reset()
-
-    def _reset(self) -> None:
-        self.records = self.accepted = self.rejected = self.skipped = self.issued = 0
-        self.sent = 0
-        self.since = time.monotonic()
-
-    def add(self, records: int, effects: BatchEffects, relayed: RelayResult) -> None:
-        self.records += records
-        self.accepted += effects.accepted + effects.acks
-        self.rejected += sum(effects.rejected.values())
-        self.skipped += effects.skipped
-        self.issued += len(effects.instructions)
-        self.sent += relayed.instructions
-        if time.monotonic() - self.since >= self.every_s:
-            log.info(
-                "%d records: %d accepted, %d rejected, %d already handled; "
-                "%d instructions issued, %d sent",
-                self.records,
-                self.accepted,
-                self.rejected,
-                self.skipped,
-                self.issued,
-                self.sent,
-            )
-            self._reset()
 
 
 LOG_APPEND_TIME = 1
@@ -185,7 +152,7 @@ class Worker:
         self._follower = ListFollower(
             kafka_options, hub_key.verify_key, self.index, self.options.lists_topic
         )
-        self._progress = _Progress()
+        self._progress = Progress()
         # Checked batches wait here for the writer: one being written, one checked, no more.
         self._handoff: queue.Queue[_Handoff | None] = queue.Queue(maxsize=1)
         self._written: queue.Queue[dict[TopicPartition, OffsetAndMetadata]] = queue.Queue()

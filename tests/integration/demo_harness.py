@@ -1,0 +1,68 @@
+"""Running the demo inside a test: its own member prefix, topics and store, on the shared
+broker, stopped and joined on exit."""
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from hub.config import Settings
+from hub.demo.run import run_demo
+from tests.integration.alliance import wait_until
+
+
+@dataclass
+class RunningDemo:
+    port: int
+    token: str
+    prefix: str
+    lines: list[str]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return httpx.Client(base_url=self.url, headers=headers, trust_env=False)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def demo_running(kafka_bootstrap: str, prefix: str, folder: Path) -> Iterator[RunningDemo]:
+    settings = Settings(
+        kafka_bootstrap=kafka_bootstrap,
+        database_url=f"sqlite:///{folder / 'demo.sqlite3'}",
+        hub_key_path=folder / "hub.pem",
+        worker_group=f"{prefix}-worker",
+        worker_subscription=rf"^alliance\.(signals|acks)\.{prefix}-.+",
+        lists_topic=f"alliance.lists.{prefix}",
+    )
+    port, stop = free_port(), threading.Event()
+    lines: list[str] = []
+    demo = threading.Thread(
+        target=run_demo,
+        args=(settings, "127.0.0.1", port, lines.append, stop, f"{prefix}-"),
+        daemon=True,
+    )
+    demo.start()
+
+    def token_line() -> str | None:
+        return next((x for x in lines if x.startswith("operator token: ")), None)
+
+    try:
+        wait_until(lambda: token_line() is not None, 60, "the demo up")
+        yield RunningDemo(port, str(token_line()).split()[-1], prefix, lines)
+    finally:
+        stop.set()
+        demo.join(timeout=60)
+    assert not demo.is_alive() and lines[-1] == "demo stopped"
