@@ -7,7 +7,6 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from alliance_connector.tokens import TokenKey
 from hub.api.app import create_app
 from hub.api.tokens import issue_token, revoke_token
 from hub.config import Settings
@@ -38,18 +37,13 @@ def api(
         if bootstrap
         else None
     )
-    token_key = (
-        TokenKey.from_hex(settings.token_key_version, settings.token_key.get_secret_value())
-        if settings.token_key
-        else None
-    )
     app = create_app(
         engine,
         policy,
         bootstrap,
         flow_reader=flows,
         holidays=settings.holidays,
-        token_key=token_key,
+        token_key=settings.alliance_token_key(),
     )
     console.print(f"operator API on http://{host}:{port} (OpenAPI: /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

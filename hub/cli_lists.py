@@ -14,7 +14,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from alliance_connector.identifiers import Identifier, IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
-from alliance_connector.tokens import TokenKey
 from hub.config import Settings
 from hub.errors import ImportRefused, UnknownEntry, UnknownTask
 from hub.lists.deadlines import CHINA
@@ -40,12 +39,6 @@ policy_app = typer.Typer(help="The sanction policy: which actions for which list
 console = Console(stderr=True)
 
 Actor = Annotated[str, typer.Option(help="Who does this, for the ledger.")]
-
-
-def _token_key(settings: Settings) -> TokenKey | None:
-    if settings.token_key is None:
-        return None
-    return TokenKey.from_hex(settings.token_key_version, settings.token_key.get_secret_value())
 
 
 def _engine(settings: Settings) -> sa.Engine:
@@ -76,7 +69,7 @@ def _import(file: Path, actor: str) -> None:
     with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
         reading = progress.add_task("reading", total=None)
         read = read_list_file(
-            file, _token_key(settings), lambda n: progress.update(reading, completed=n)
+            file, settings.alliance_token_key(), lambda n: progress.update(reading, completed=n)
         )
         progress.update(reading, total=read.rows, completed=read.rows)
         if read.problems:

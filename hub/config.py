@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from alliance_connector.tokens import TokenKey
 from alliance_connector.topics import LISTS_TOPIC
 from hub.kafka.topics import WORKER_SUBSCRIPTION
 
@@ -43,6 +44,12 @@ class Settings(BaseSettings):
     # identifiers that a government file gives in clear into the tokens members send.
     token_key: SecretStr | None = None
     token_key_version: int = 1
+
+    def alliance_token_key(self) -> TokenKey | None:
+        """The tokenisation key from `token_key` and its version, if one is set."""
+        if self.token_key is None:
+            return None
+        return TokenKey.from_hex(self.token_key_version, self.token_key.get_secret_value())
 
     # Public holidays (ISO dates, e.g. HUB_HOLIDAYS='["2026-10-01"]'): the monthly report's
     # due date skips them as it skips weekends.

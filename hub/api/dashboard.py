@@ -8,13 +8,11 @@ forged cross-site request can change nothing.
 """
 
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader
 from pydantic import BaseModel, Field
 
 from hub.api.access import READERS, SESSION_COOKIE, require
@@ -24,16 +22,12 @@ from hub.errors import BrokerError
 from hub.store.activity import per_minute
 from hub.store.counts import list_status_counts, reject_counts
 from hub.store.schema import instructions
+from hub.templates import templates
 
 router = APIRouter(tags=["dashboard"])
 
 MINUTES = 15
 OVERDUE_ACK = timedelta(hours=1)
-
-
-@cache
-def _templates() -> Environment:
-    return Environment(loader=PackageLoader("hub.api", "templates"), autoescape=True)
 
 
 class SessionIn(BaseModel):
@@ -47,12 +41,12 @@ def dashboard(request: Request) -> Response:
         principal = find_principal(connection, token) if token else None
     if principal is None or principal.role not in READERS:
         return RedirectResponse("/login", status_code=303)
-    return HTMLResponse(_templates().get_template("dashboard.html").render())
+    return HTMLResponse(templates("hub.api").get_template("dashboard.html").render())
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 def login() -> str:
-    return _templates().get_template("login.html").render()
+    return templates("hub.api").get_template("login.html").render()
 
 
 @router.post("/session", status_code=204)

@@ -8,15 +8,13 @@ identifiers are keyed tokens: a token on paper helps no one and links the person
 alliance's data, so the documents name the kind of identifier and never its value.
 """
 
-import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from alliance_connector.identifiers import PERSONAL_SCHEMES, IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
 from hub.lists.model import ListEntry
+from hub.templates import templates
 
 __all__ = [
     "CATEGORY_NAMES",
@@ -86,17 +84,6 @@ def chinese_date(value: date | datetime) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-@functools.cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("hub.lists", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def _context(entry: ListEntry, deadline: datetime) -> dict[str, object]:
     if entry.category not in CATEGORY_NAMES:
         raise ValueError(f"category {entry.category} is not a behaviour a subject is listed for")
@@ -129,11 +116,11 @@ def render_rectification_notice(
     """
     context = _context(entry, deadline)
     context.update(issuer=issuer, issued_on=chinese_date(issued_on))
-    return _environment().get_template("rectification_notice.html").render(context)
+    return templates("hub.lists").get_template("rectification_notice.html").render(context)
 
 
 def render_credit_commitment(entry: ListEntry, deadline: datetime) -> str:
     """The 信用承诺书 the subject of `entry` signs, as a printable HTML page with blanks."""
     context = _context(entry, deadline)
     context.update(issuer=DEFAULT_ISSUER)
-    return _environment().get_template("credit_commitment.html").render(context)
+    return templates("hub.lists").get_template("credit_commitment.html").render(context)

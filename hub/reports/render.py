@@ -2,27 +2,14 @@
 
 import csv
 import io
-from functools import cache
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from alliance_connector.messages import SignalCategory
 from hub.lists.deadlines import CHINA
 from hub.lists.documents import CATEGORY_NAMES, chinese_date
 from hub.reports.monthly import LIST_COLUMNS, MonthlyReport
+from hub.templates import templates
 
 __all__ = ["report_csv", "report_html"]
-
-
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("hub.reports", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def _category(name: str) -> str:
@@ -36,7 +23,7 @@ def report_html(report: MonthlyReport) -> str:
     year, month = report.month.split("-")
     lists = [((_category(c), p), counts) for (c, p), counts in sorted(report.lists.items())]
     return (
-        _environment()
+        templates("hub.reports")
         .get_template("monthly.html")
         .render(
             report=report,
