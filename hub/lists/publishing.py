@@ -64,6 +64,11 @@ def publish_list_changes(
     """Publish one round of unpublished entry states; return how many the broker confirmed."""
     schema = catalog().newest("ListEntryState")
     now = datetime.now(UTC)
+    # The relay calls this after every batch and every idle round: look before taking the
+    # ledger's lock (a write on SQLite), which is needed only when there is something to send.
+    with engine.connect() as connection:
+        if not _unpublished(connection, 1):
+            return 0
     with engine.begin() as connection:
         lock_head(connection)
         pending = _unpublished(connection, batch)
