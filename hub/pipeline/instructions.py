@@ -140,21 +140,21 @@ def _presence_wanted(
 def _store(
     connection: sa.Connection,
     policy: Policy,
-    entry: EntryMatch,
-    wanted: Sequence[_Wanted],
-    trigger: Trigger,
+    wanted: Sequence[tuple[EntryMatch, _Wanted, Trigger]],
     now: datetime,
 ) -> list[NewInstruction]:
-    """Insert the wanted instructions not stored yet; return the new ones."""
+    """Insert the wanted instructions, each (entry, want, trigger), not stored yet (one query
+    and one insert for all of them); return the new ones."""
     candidates = {}
-    for want in wanted:
+    for entry, want, trigger in wanted:
         new = NewInstruction(
             instruction_id(entry.entry_id, want.member, want.action),
             want.member,
             want.action,
             entry,
         )
-        candidates[new.instruction_id] = (new, _row(new, policy, want, trigger, now))
+        if new.instruction_id not in candidates:  # the first cause names it
+            candidates[new.instruction_id] = (new, _row(new, policy, want, trigger, now))
     if not candidates:
         return []
     existing = set(
@@ -225,13 +225,13 @@ def issue_for_clusters(
     public = public_identifiers(connection, matches.keys())
     reporters = {t.reporter for ts in triggers.values() for t in ts if t.reporter}
     kinds = member_kinds(connection, reporters | {m for p in presence.values() for m in p})
-    issued: list[NewInstruction] = []
+    wanted: list[tuple[EntryMatch, _Wanted, Trigger]] = []
     for cluster, entries in sorted(matches.items()):
         first = triggers[cluster][0]
         here = presence.get(cluster, {})
         for entry in entries:
-            wanted = _presence_wanted(policy, entry, here, public.get(cluster, []), kinds)
-            issued += _store(connection, policy, entry, wanted, first, now)
+            for want in _presence_wanted(policy, entry, here, public.get(cluster, []), kinds):
+                wanted.append((entry, want, first))
             for trigger in triggers[cluster]:
                 if not (trigger.misconduct and trigger.reporter):
                     continue
@@ -246,14 +246,12 @@ def issue_for_clusters(
                 )
                 decision = decide(policy, situation)
                 subject = _sorted({*trigger.subject, *known, *public.get(cluster, [])})
-                reporter_wanted = [
-                    _Wanted(trigger.reporter, a, Targets.REPORTER, subject)
-                    for a in decision.actions
-                ]
-                issued += _store(connection, policy, entry, reporter_wanted, trigger, now)
+                for action in decision.actions:
+                    want = _Wanted(trigger.reporter, action, Targets.REPORTER, subject)
+                    wanted.append((entry, want, trigger))
                 if decision.flag:
                     _flag(connection, entry, trigger, now)
-    return issued
+    return _store(connection, policy, wanted, now)
 
 
 def reconcile_entry(
@@ -279,7 +277,7 @@ def reconcile_entry(
         shared = sorted({i for ids in public.values() for i in ids}, key=lambda i: i.value)
         kinds = member_kinds(connection, merged.keys())
         wanted = _presence_wanted(policy, entry, merged, shared, kinds)
-    issued = _store(connection, policy, entry, wanted, trigger, now)
+    issued = _store(connection, policy, [(entry, want, trigger) for want in wanted], now)
     keep = {(w.member, w.action) for w in wanted}
     return issued, _lift_unwanted(connection, entry, keep, policy, trigger, now)
 

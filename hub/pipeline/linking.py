@@ -77,7 +77,8 @@ def link_all(connection: sa.Connection, groups: Sequence[Sequence[Identifier]]) 
     chosen: dict[object, str] = {root: min(clusters) for root, clusters in members.items()}
     for group in groups:
         root = components.find(_key(group[0]))
-        chosen.setdefault(root, str(uuid.uuid4()))
+        if root not in chosen:  # a new subject
+            chosen[root] = str(uuid.uuid4())
     for root, clusters in members.items():
         absorbed = sorted(clusters - {chosen[root]})
         if absorbed:
