@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alliance_connector.tokens import TokenKey
@@ -62,3 +62,6 @@ class Settings(BaseSettings):
     lists_topic: str = LISTS_TOPIC
     # Topics the worker reads: every member's signals and acks, by default.
     worker_subscription: str = WORKER_SUBSCRIPTION
+    # Child processes checking the worker's signatures (0: in the worker process itself).
+    # One keeps up with a worker's other work; more help only where it has cores to spare.
+    verify_processes: int = Field(default=1, ge=0, le=64)

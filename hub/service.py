@@ -81,6 +81,7 @@ def run_worker(settings: Settings) -> None:
         subscription=settings.worker_subscription,
         max_skew=timedelta(seconds=settings.max_clock_skew_s),
         lists_topic=settings.lists_topic,
+        verify_processes=settings.verify_processes,
     )
     policy, text = policy_from(settings.policy_path)
     with engine.begin() as connection:

@@ -4,25 +4,42 @@ Order (docs/wire-contract.md §9): size cap -> envelope decode -> signer owns th
 lookup (unknown, revoked, expired) -> signature over the exact bytes -> clock skew -> payload
 decode by fingerprint -> record kind -> category allowed -> field and identifier rules.
 Replay (and, for acks, the instruction) needs the store and is decided with the batch's effects.
+A batch's signatures are checked in one call between the steps before and after them, so they
+can run in another process (hub.pipeline.signatures) while nothing a record says is read
+before its signature verified.
 
 Clock skew compares the envelope's issued_at with the Kafka record's timestamp (when the
 producer sent it), not with the hub's clock, so a backlog the hub works through late is not
 mistaken for skew.
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from alliance_connector.envelope import SignedEnvelope, decode_envelope, decode_payload
 from alliance_connector.errors import MessageRejected
 from alliance_connector.messages import CreditSignal, InstructionAck
 from alliance_connector.reasons import Reason
+from alliance_connector.signing import VerifyKey, pae
 from alliance_connector.topics import ACKS_PREFIX, SIGNALS_PREFIX
 from alliance_connector.validation import validate_ack, validate_signal
+from hub.pipeline.signatures import SignatureCheck, verify_all
 from hub.store.members import KeyRecord
 
-__all__ = ["AcceptedAck", "AcceptedSignal", "CheckContext", "Rejection", "check_record"]
+__all__ = [
+    "AcceptedAck",
+    "AcceptedSignal",
+    "CheckContext",
+    "Rejection",
+    "OpenedBatch",
+    "check_record",
+    "open_batch",
+    "read_batch",
+]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -83,14 +100,32 @@ def _key_for(envelope: SignedEnvelope, record_time: datetime, context: CheckCont
     return found
 
 
-def _open(
-    value: bytes | None, topic: str, record_time: datetime, context: CheckContext
-) -> tuple[SignedEnvelope, str, dict[str, Any]]:
+@dataclass(frozen=True)
+class _Opened:
+    """A record whose envelope decoded and whose signer's key applies; its signature is not
+    verified yet, so nothing it says is read."""
+
+    envelope: SignedEnvelope
+    key: VerifyKey
+
+    @property
+    def signature_check(self) -> SignatureCheck:
+        envelope = self.envelope
+        signed = pae(envelope.payload_type, envelope.payload)
+        return SignatureCheck(self.key.raw, signed, envelope.signature)
+
+
+def _open(value: bytes | None, topic: str, record_time: datetime, context: CheckContext) -> _Opened:
     envelope = decode_envelope(value, context.max_bytes)
     owner = topic_owner(topic)
     if envelope.signer != owner:
         raise _Refused(Reason.SIGNER_TOPIC_MISMATCH, f"{envelope.signer!r} signed on {topic}")
-    envelope.verify(_key_for(envelope, record_time, context).key)
+    return _Opened(envelope, _key_for(envelope, record_time, context).key)
+
+
+def _read(opened: _Opened, topic: str, record_time: datetime, context: CheckContext) -> Outcome:
+    """The checks after the signature verified: clock skew, payload, kind, category, fields."""
+    envelope = opened.envelope
     if abs(envelope.issued_at - record_time) > context.max_skew:
         raise _Refused(
             Reason.CLOCK_SKEW,
@@ -98,30 +133,78 @@ def _open(
             f"the record time {record_time.isoformat()}",
         )
     schema, record = decode_payload(envelope)
-    return envelope, schema.record, record
+    kind = schema.record
+    if topic.startswith(SIGNALS_PREFIX) and kind == "CreditSignal":
+        signal = CreditSignal.from_record(record)
+        if str(signal.category) not in context.categories.get(envelope.signer, ()):
+            raise _Refused(
+                Reason.CATEGORY_NOT_ALLOWED,
+                f"{envelope.signer!r} may not report {signal.category}",
+            )
+        validate_signal(signal, signer=envelope.signer)
+        return AcceptedSignal(signal, envelope)
+    if topic.startswith(ACKS_PREFIX) and kind == "InstructionAck":
+        ack = InstructionAck.from_record(record)
+        validate_ack(ack, signer=envelope.signer)
+        return AcceptedAck(ack, envelope)
+    raise _Refused(Reason.SCHEMA_UNKNOWN, f"a {kind} does not belong on {topic}")
+
+
+def _guarded(step: Callable[..., T], *args: Any) -> T | Rejection:
+    """Run one step; bad input becomes its Rejection, never an exception."""
+    try:
+        return step(*args)
+    except _Refused as refused:
+        return refused.rejection
+    except MessageRejected as rejected:
+        return Rejection(rejected.reason, rejected.detail)
+
+
+@dataclass(frozen=True)
+class OpenedBatch:
+    """A batch after the checks that come before signatures; see `open_batch`."""
+
+    records: Sequence[tuple[bytes | None, str, datetime]]
+    steps: list[_Opened | Rejection]
+    context: CheckContext
+
+    @property
+    def signature_checks(self) -> list[SignatureCheck]:
+        """The signatures to verify, in order, one per record not yet refused."""
+        return [step.signature_check for step in self.steps if isinstance(step, _Opened)]
+
+
+def open_batch(
+    records: Sequence[tuple[bytes | None, str, datetime]], context: CheckContext
+) -> OpenedBatch:
+    """The checks before the signature, for records given as (value, topic, record time):
+    size cap, envelope, signer owns the topic, key."""
+    steps = [_guarded(_open, value, topic, at, context) for value, topic, at in records]
+    return OpenedBatch(records, steps, context)
+
+
+def read_batch(batch: OpenedBatch, verified: Sequence[bool]) -> list[Outcome]:
+    """The batch's outcomes, in order, given whether each of its `signature_checks` verified:
+    only a verified record is read any further. Never raises for bad input."""
+    expected = sum(isinstance(step, _Opened) for step in batch.steps)
+    if len(verified) != expected:
+        raise ValueError(f"{len(verified)} signature results for {expected} signatures")
+    results = iter(verified)
+    outcomes: list[Outcome] = []
+    for (_, topic, record_time), step in zip(batch.records, batch.steps, strict=True):
+        if isinstance(step, Rejection):
+            outcomes.append(step)
+        elif not next(results):
+            detail = f"signature does not verify under key {step.key.key_id}"
+            outcomes.append(Rejection(Reason.BAD_SIGNATURE, detail))
+        else:
+            outcomes.append(_guarded(_read, step, topic, record_time, batch.context))
+    return outcomes
 
 
 def check_record(
     value: bytes | None, topic: str, record_time: datetime, context: CheckContext
 ) -> Outcome:
-    """Verify one record from a signals or acks topic; never raises for bad input."""
-    try:
-        envelope, kind, record = _open(value, topic, record_time, context)
-        if topic.startswith(SIGNALS_PREFIX) and kind == "CreditSignal":
-            signal = CreditSignal.from_record(record)
-            if str(signal.category) not in context.categories.get(envelope.signer, ()):
-                raise _Refused(
-                    Reason.CATEGORY_NOT_ALLOWED,
-                    f"{envelope.signer!r} may not report {signal.category}",
-                )
-            validate_signal(signal, signer=envelope.signer)
-            return AcceptedSignal(signal, envelope)
-        if topic.startswith(ACKS_PREFIX) and kind == "InstructionAck":
-            ack = InstructionAck.from_record(record)
-            validate_ack(ack, signer=envelope.signer)
-            return AcceptedAck(ack, envelope)
-        raise _Refused(Reason.SCHEMA_UNKNOWN, f"a {kind} does not belong on {topic}")
-    except _Refused as refused:
-        return refused.rejection
-    except MessageRejected as rejected:
-        return Rejection(rejected.reason, rejected.detail)
+    """Check one record from a signals or acks topic, its signature in this thread."""
+    batch = open_batch([(value, topic, record_time)], context)
+    return read_batch(batch, verify_all(batch.signature_checks))[0]

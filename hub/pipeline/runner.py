@@ -8,10 +8,11 @@ rejects and never stop a partition. A database or broker that is down is retried
 back-off, forever, with readiness reported false meanwhile: transient faults are never
 dead-lettered.
 
-Two threads share the work so that database time overlaps with signature checks: the
-consumer thread polls, verifies and commits offsets (kafka-python's consumer is not
-thread-safe, so only it touches the consumer); the writer thread stores effects and publishes
-the outbox, one batch at a time, in poll order, and hands back the offsets it may commit.
+Three strands share the work. The consumer thread polls, checks and commits offsets
+(kafka-python's consumer is not thread-safe, so only it touches the consumer); signatures, the
+costliest check, are verified in a child process (hub.pipeline.signatures) while the consumer
+thread polls the next batch; the writer thread stores effects and publishes the outbox, one
+batch at a time, in poll order, and hands back the offsets it may commit.
 """
 
 import dataclasses
@@ -39,10 +40,18 @@ from hub.errors import BrokerError, StoreUnavailable
 from hub.kafka.topics import WORKER_SUBSCRIPTION
 from hub.lists.index import ListFollower, ListIndex
 from hub.lists.publishing import publish_list_changes
-from hub.pipeline.checks import CheckContext, Rejection, check_record, topic_owner
+from hub.pipeline.checks import (
+    CheckContext,
+    OpenedBatch,
+    Rejection,
+    open_batch,
+    read_batch,
+    topic_owner,
+)
 from hub.pipeline.effects import BatchEffects, CheckedRecord, apply_batch
 from hub.pipeline.progress import Progress
 from hub.pipeline.relay import OutboxRelay, RelayResult
+from hub.pipeline.signatures import SignatureVerifier, Verification
 from hub.policy.loading import default_policy
 from hub.policy.rules import Policy
 from hub.store.members import allowed_categories, keys_for
@@ -69,6 +78,9 @@ class WorkerOptions:
     backoff_max_s: float = 5.0
     lists_topic: str = LISTS_TOPIC
     index_timeout_s: float = 60.0  # a starting worker gives up if its list index stalls
+    # Child processes checking signatures beside the worker (0: in the worker's own thread).
+    verify_processes: int = 1
+    fetch_max_wait_ms: int = 20
 
 
 @dataclass
@@ -80,6 +92,8 @@ class WorkerStats:
 
 
 LOG_APPEND_TIME = 1
+# Checked batches that may wait for the writer before polling pauses.
+WAITING_BATCHES = 4
 
 
 def _record_time(record: ConsumerRecord) -> datetime:
@@ -94,12 +108,14 @@ def _record_time(record: ConsumerRecord) -> datetime:
     return datetime.now(UTC)
 
 
-def _checked(record: ConsumerRecord, context: CheckContext) -> CheckedRecord:
-    record_time = _record_time(record)
-    verdict = check_record(record.value, record.topic, record_time, context)
-    return CheckedRecord(
-        record.topic, record.partition, record.offset, record_time, record.value, verdict
-    )
+@dataclass(frozen=True)
+class _Checking:
+    """A polled batch whose signatures are being verified."""
+
+    records: list[ConsumerRecord]
+    times: list[datetime]
+    opened: OpenedBatch
+    verification: Verification
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,10 @@ class Worker:
             # A worker that died (kill -9) hands its partitions over within seconds.
             session_timeout_ms=10_000,
             heartbeat_interval_ms=2_000,
+            # kafka-python keeps one fetch per broker in flight, for the partitions that had
+            # nothing buffered when it was sent; a record on another partition waits until
+            # that fetch returns. The broker's wait for an empty fetch bounds that delay.
+            fetch_max_wait_ms=self.options.fetch_max_wait_ms,
             **kafka_options,
         )
         self._consumer.subscribe(pattern=self.options.subscription)
@@ -147,14 +167,15 @@ class Worker:
             **kafka_options,
         )
         self._relay = OutboxRelay(self._producer, hub_key)
+        self._verifier = SignatureVerifier(self.options.verify_processes)
         self._hub_key = hub_key
         self.index = ListIndex()
         self._follower = ListFollower(
             kafka_options, hub_key.verify_key, self.index, self.options.lists_topic
         )
         self._progress = Progress()
-        # Checked batches wait here for the writer: one being written, one checked, no more.
-        self._handoff: queue.Queue[_Handoff | None] = queue.Queue(maxsize=1)
+        # Checked batches wait here for the writer, which takes all that wait at once.
+        self._handoff: queue.Queue[_Handoff] = queue.Queue(maxsize=WAITING_BATCHES)
         self._written: queue.Queue[dict[TopicPartition, OffsetAndMetadata]] = queue.Queue()
         self._writer_error: BaseException | None = None
 
@@ -261,9 +282,12 @@ class Worker:
             # The group rebalanced; the new owner replays these records and skips them.
             log.warning("offset commit refused after a rebalance; effects are already stored")
 
-    def _check_next(self, stop: threading.Event) -> _Handoff | None:
-        """Poll and verify one batch (consumer thread); None when there was nothing."""
-        polled = self._consumer.poll(timeout_ms=self.options.poll_timeout_ms)
+    def _start_next(self, stop: threading.Event, wait: bool) -> _Checking | None:
+        """Poll one batch, run the checks before signatures and start verifying those in the
+        background (consumer thread); None when there was nothing. Without `wait`, take only
+        what is already fetched."""
+        timeout = self.options.poll_timeout_ms if wait else 0
+        polled = self._consumer.poll(timeout_ms=timeout)
         records = sorted(
             (r for batch in polled.values() for r in batch),
             key=lambda r: (r.topic, r.partition, r.offset),
@@ -276,11 +300,34 @@ class Worker:
         context = self._retrying("registry read", lambda: self._context(topics), stop)
         if context is None:
             return None
+        times = [_record_time(r) for r in records]
+        opened = open_batch(
+            [(r.value, r.topic, at) for r, at in zip(records, times, strict=True)], context
+        )
+        return _Checking(records, times, opened, self._verifier.start(opened.signature_checks))
+
+    @staticmethod
+    def _finish(checking: _Checking) -> _Handoff:
+        """The rest of the checks, once the batch's signatures are verified."""
+        outcomes = read_batch(checking.opened, checking.verification.result())
+        checked = [
+            CheckedRecord(r.topic, r.partition, r.offset, at, r.value, outcome)
+            for r, at, outcome in zip(checking.records, checking.times, outcomes, strict=True)
+        ]
         offsets = {
             TopicPartition(r.topic, r.partition): OffsetAndMetadata(r.offset + 1, "", -1)
-            for r in records
+            for r in checking.records
         }
-        return _Handoff([_checked(r, context) for r in records], offsets)
+        return _Handoff(checked, offsets)
+
+    def _hand_over(self, handoff: _Handoff, stop: threading.Event) -> None:
+        """Queue a checked batch for the writer, committing what it finishes meanwhile."""
+        while not stop.is_set():
+            try:
+                self._handoff.put(handoff, timeout=0.1)
+                return
+            except queue.Full:
+                self._commit_written()
 
     def _write(self, handoff: _Handoff, stop: threading.Event) -> bool:
         """Store one batch's effects and publish the outbox (writer thread); False if stopped
@@ -332,8 +379,22 @@ class Worker:
                 if relayed and self.stats is not None and (relayed.instructions or relayed.rejects):
                     self.stats.relayed.append(relayed)
                 continue
-            if handoff is None or not self._write(handoff, stop):
+            if not self._write(self._with_waiting(handoff), stop):
                 return
+
+    def _with_waiting(self, first: _Handoff) -> _Handoff:
+        """`first` and the batches checked while the last one was written, as one: a writer
+        that fell behind catches up in fewer, larger transactions (each costs a dozen
+        statements and a commit however small), so records wait less."""
+        checked, offsets = list(first.checked), dict(first.offsets)
+        while len(checked) < self.options.max_records * WAITING_BATCHES:
+            try:
+                more = self._handoff.get_nowait()
+            except queue.Empty:
+                break
+            checked += more.checked
+            offsets |= more.offsets  # later batches hold later offsets
+        return _Handoff(checked, offsets)
 
     def assignment(self) -> set[TopicPartition]:
         """The partitions this worker currently owns in its group."""
@@ -342,21 +403,22 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set. This thread polls, verifies and commits offsets; a writer
         thread stores effects and publishes, so database time overlaps with verification."""
+        self._verifier.warm_up()
         self._build_index(stop)
         writer = threading.Thread(target=self._write_loop, args=(stop,), name="hub-writer")
         writer.start()
+        # While one batch's signatures are verified in the background, the next batch is
+        # polled and opened; a batch stopped half-way is simply redelivered.
+        checking: _Checking | None = None
         try:
             while not stop.is_set() and writer.is_alive():
                 if not self._follower.alive:
                     raise BrokerError("the list index stopped following alliance.lists")
                 self._commit_written()
-                handoff = self._check_next(stop)
-                while handoff is not None and not stop.is_set():
-                    try:
-                        self._handoff.put(handoff, timeout=0.1)
-                        handoff = None
-                    except queue.Full:
-                        self._commit_written()
+                started = self._start_next(stop, wait=checking is None)
+                if checking is not None:
+                    self._hand_over(self._finish(checking), stop)
+                checking = started
         finally:
             stop.set()
             writer.join()
@@ -365,6 +427,7 @@ class Worker:
             raise self._writer_error
 
     def close(self) -> None:
+        self._verifier.close()
         self._follower.stop()
         self._consumer.close(autocommit=False)
         self._producer.close(timeout=10)
