@@ -1,10 +1,10 @@
 """The worker's periodic progress line: what operators read in its log."""
 
 import logging
+import threading
 import time
 
 from hub.pipeline.effects import BatchEffects
-from hub.pipeline.relay import RelayResult
 
 __all__ = ["Progress"]
 
@@ -17,20 +17,31 @@ class Progress:
     every_s = 10.0
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()  # the writer and the relay both count
         self._reset()
 
     def _reset(self) -> None:
         self.records = self.accepted = self.rejected = self.skipped = self.issued = 0
-        self.sent = 0
+        self.published = 0
         self.since = time.monotonic()
 
-    def add(self, records: int, effects: BatchEffects, relayed: RelayResult) -> None:
-        self.records += records
-        self.accepted += effects.accepted + effects.acks
-        self.rejected += sum(effects.rejected.values())
-        self.skipped += effects.skipped
-        self.issued += len(effects.instructions)
-        self.sent += relayed.instructions
+    def add(self, records: int, effects: BatchEffects) -> None:
+        """A batch was stored."""
+        with self._lock:
+            self.records += records
+            self.accepted += effects.accepted + effects.acks
+            self.rejected += sum(effects.rejected.values())
+            self.skipped += effects.skipped
+            self.issued += len(effects.instructions)
+            self._maybe_log()
+
+    def sent(self, instructions: int) -> None:
+        """The relay published instructions."""
+        with self._lock:
+            self.published += instructions
+            self._maybe_log()
+
+    def _maybe_log(self) -> None:
         if time.monotonic() - self.since >= self.every_s:
             log.info(
                 "%d records: %d accepted, %d rejected, %d already handled; "
@@ -40,6 +51,6 @@ class Progress:
                 self.rejected,
                 self.skipped,
                 self.issued,
-                self.sent,
+                self.published,
             )
             self._reset()

@@ -1,0 +1,78 @@
+"""Publishing the outbox: list changes, then unsent instructions and rejects.
+
+The writer runs a round right after storing each batch, and every 0.2 s when it is idle
+(rows a crash or another worker left unsent, retries). It is the writer's because on SQLite
+one connection writes at a time, and marking rows sent is a write: a second thread would wait
+on SQLite's sleeping busy loop while the writer, always busy under load, wins every time.
+Offsets never wait for a round; the outbox rows are stored, so a crash before they are
+published loses nothing.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from kafka import KafkaProducer
+
+from alliance_connector.signing import SigningKey
+from hub.lists.publishing import publish_list_changes
+from hub.pipeline.relay import OutboxRelay, RelayResult
+from hub.pipeline.retry import TRANSIENT, Retrier
+
+__all__ = ["OutboxPublisher"]
+
+log = logging.getLogger("hub.pipeline.runner")  # the worker's own logger, as operators know it
+
+
+class OutboxPublisher:
+    """Rounds of publishing for the writer (`after_batch`, `when_idle`)."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        producer: KafkaProducer,
+        hub_key: SigningKey,
+        lists_topic: str,
+        retrier: Retrier,
+        on_published: Callable[[RelayResult], None],
+    ) -> None:
+        self._engine = engine
+        self._producer = producer
+        self._hub_key = hub_key
+        self._lists_topic = lists_topic
+        self._relay = OutboxRelay(producer, hub_key)
+        self._retrier = retrier
+        self._on_published = on_published
+
+    def publish_lists(self) -> int:
+        """One round of list changes; a failure is logged and retried on the next round, and
+        never holds up instructions and rejects."""
+        try:
+            return publish_list_changes(
+                self._engine, self._producer, self._hub_key, self._lists_topic
+            )
+        except TRANSIENT as exc:
+            log.warning("list changes not published (%s); retrying later", type(exc).__name__)
+            return 0
+
+    def round(self) -> RelayResult:
+        """Publish list changes, then unsent instructions and rejects."""
+        self.publish_lists()
+        return self._relay.flush(self._engine, datetime.now(UTC))
+
+    def after_batch(self) -> None:
+        """A round right after a batch was stored; a failure is left to the idle rounds."""
+        try:
+            self._report(self.round())
+        except TRANSIENT as exc:
+            log.warning("outbox relay failed (%s); unsent rows stay queued", type(exc).__name__)
+
+    def when_idle(self, stop: threading.Event) -> None:
+        """A round while nothing else is to be done, retried while it fails transiently."""
+        self._report(self._retrier.run("outbox relay", self.round, stop))
+
+    def _report(self, published: RelayResult | None) -> None:
+        if published is not None and (published.instructions or published.rejects):
+            self._on_published(published)

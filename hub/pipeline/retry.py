@@ -1,0 +1,48 @@
+"""Waiting out transient faults: the database or the broker is away for a while.
+
+Such faults are retried with back-off, forever, and never dead-lettered; meanwhile the
+worker reports itself not ready. Every thread of the worker retries through one Retrier, so
+readiness reflects whichever of them last tried.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from kafka.errors import KafkaError
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from hub.errors import BrokerError, StoreUnavailable
+
+__all__ = ["TRANSIENT", "Retrier"]
+
+log = logging.getLogger("hub.pipeline.runner")  # the worker's own logger, as operators know it
+T = TypeVar("T")
+
+# Errors worth waiting out: the database or broker is away.
+TRANSIENT = (OperationalError, InterfaceError, StoreUnavailable, BrokerError, KafkaError)
+
+
+class Retrier:
+    def __init__(self, backoff_max_s: float) -> None:
+        self.backoff_max_s = backoff_max_s
+        self.ready = False
+
+    def run(self, what: str, action: Callable[[], T], stop: threading.Event) -> T | None:
+        """`action()`, retried with back-off while it fails transiently; None once `stop` is
+        set between attempts (the first attempt always runs, so a batch in hand finishes)."""
+        delay = 0.1
+        while True:
+            try:
+                result = action()
+            except TRANSIENT as exc:
+                self.ready = False
+                if stop.is_set():
+                    return None
+                log.warning("%s failed (%s); retrying in %.1fs", what, type(exc).__name__, delay)
+                stop.wait(delay)
+                delay = min(delay * 2, self.backoff_max_s)
+                continue
+            self.ready = True
+            return result
