@@ -1,15 +1,17 @@
 """Publishing the outbox: list changes, then unsent instructions and rejects.
 
-The writer runs a round right after storing each batch, and every 0.2 s when it is idle
-(rows a crash or another worker left unsent, retries). It is the writer's because on SQLite
-one connection writes at a time, and marking rows sent is a write: a second thread would wait
-on SQLite's sleeping busy loop while the writer, always busy under load, wins every time.
+The writer runs a round right after storing a batch that issued instructions or rejects, and
+at least every 0.2 s otherwise (rows a crash or another worker left unsent, list changes,
+retries). It is the writer's because on SQLite one connection writes at a time, and marking
+rows sent is a write: a second thread would wait on SQLite's sleeping busy loop while the
+writer, always busy under load, wins every time.
 Offsets never wait for a round; the outbox rows are stored, so a crash before they are
 published loses nothing.
 """
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -18,12 +20,17 @@ from kafka import KafkaProducer
 
 from alliance_connector.signing import SigningKey
 from hub.lists.publishing import publish_list_changes
+from hub.pipeline.effects import BatchEffects
 from hub.pipeline.relay import OutboxRelay, RelayResult
 from hub.pipeline.retry import TRANSIENT, Retrier
 
 __all__ = ["OutboxPublisher"]
 
 log = logging.getLogger("hub.pipeline.runner")  # the worker's own logger, as operators know it
+
+# Rows another worker or a crash left unsent, and list changes, wait at most this long while
+# this worker is busy with batches that publish nothing themselves.
+ROUND_EVERY_S = 0.2
 
 
 class OutboxPublisher:
@@ -45,6 +52,7 @@ class OutboxPublisher:
         self._relay = OutboxRelay(producer, hub_key)
         self._retrier = retrier
         self._on_published = on_published
+        self._last_full_round = 0.0
 
     def publish_lists(self) -> int:
         """One round of list changes; a failure is logged and retried on the next round, and
@@ -58,12 +66,20 @@ class OutboxPublisher:
             return 0
 
     def round(self) -> RelayResult:
-        """Publish list changes, then unsent instructions and rejects."""
-        self.publish_lists()
+        """Publish list changes (at most every ROUND_EVERY_S), then unsent instructions and
+        rejects."""
+        now = time.monotonic()
+        if now - self._last_full_round >= ROUND_EVERY_S:
+            self._last_full_round = now
+            self.publish_lists()
         return self._relay.flush(self._engine, datetime.now(UTC))
 
-    def after_batch(self) -> None:
-        """A round right after a batch was stored; a failure is left to the idle rounds."""
+    def after_batch(self, effects: BatchEffects) -> None:
+        """A round right after a batch was stored, if it issued instructions or rejects or the
+        last round is ROUND_EVERY_S old; a failure is left to the next round."""
+        due = time.monotonic() - self._last_full_round >= ROUND_EVERY_S
+        if not (effects.instructions or effects.rejected or due):
+            return  # two queries and a commit saved on most batches of a busy worker
         try:
             self._report(self.round())
         except TRANSIENT as exc:

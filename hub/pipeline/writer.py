@@ -23,7 +23,7 @@ from alliance_connector.reasons import Reason
 from hub.lists.index import ListIndex
 from hub.pipeline.checks import Rejection
 from hub.pipeline.effects import BatchEffects, CheckedRecord, apply_batch
-from hub.pipeline.outbox import OutboxPublisher
+from hub.pipeline.outbox import ROUND_EVERY_S, OutboxPublisher
 from hub.pipeline.retry import Retrier
 from hub.policy.rules import Policy
 
@@ -35,8 +35,6 @@ log = logging.getLogger("hub.pipeline.runner")  # the worker's own logger, as op
 PERMANENT = (DataError, IntegrityError)
 # Checked batches that may wait for the writer before polling pauses.
 WAITING_BATCHES = 4
-# An idle writer publishes the outbox this often.
-IDLE_ROUND_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ class BatchWriter:
         try:
             while not stop.is_set():
                 try:
-                    first = self._waiting.get(timeout=IDLE_ROUND_S)
+                    first = self._waiting.get(timeout=ROUND_EVERY_S)
                 except queue.Empty:
                     self._outbox.when_idle(stop)
                     continue
@@ -115,7 +113,7 @@ class BatchWriter:
         if effects is None:
             return False
         self._written.put(handoff.offsets)
-        self._outbox.after_batch()
+        self._outbox.after_batch(effects)
         self._on_stored(handoff, effects)
         return True
 

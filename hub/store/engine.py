@@ -21,8 +21,11 @@ def open_engine(url: str) -> sa.Engine:
     """An engine for `url` (sqlite:///… or postgresql+psycopg://…); connects lazily."""
     # SQLite has one writer at a time: a list import holds it for tens of seconds, which a
     # worker's batch should wait out rather than fail after the driver's default 5 s.
-    connect_args = {"timeout": 120} if url.startswith("sqlite") else {}
-    engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    sqlite = url.startswith("sqlite")
+    connect_args = {"timeout": 120} if sqlite else {}
+    # A server may drop a pooled connection; a file cannot. The ping is a statement per
+    # transaction, which the worker runs several of per batch.
+    engine = sa.create_engine(url, pool_pre_ping=not sqlite, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _enable_sqlite_foreign_keys)
     return engine
