@@ -17,6 +17,7 @@ Three strands share the work, so that waiting and Python work overlap:
   (`writer`) and publishes the outbox (`outbox`).
 """
 
+import gc
 import logging
 import threading
 import time
@@ -133,6 +134,9 @@ class Worker:
             # nothing buffered when it was sent; a record on another partition waits until
             # that fetch returns. The broker's wait for an empty fetch bounds that delay.
             fetch_max_wait_ms=self.options.fetch_max_wait_ms,
+            # Client-side metrics cost a tenth of the network thread's time and nobody reads
+            # them: the hub measures its flows from the broker (hub.kafka.flows).
+            metrics_enabled=False,
             **kafka_options,
         )
         self._consumer.subscribe(pattern=self.options.subscription)
@@ -141,6 +145,7 @@ class Worker:
             enable_idempotence=True,
             linger_ms=2,
             max_block_ms=5_000,  # a missing topic delays one relay round, not a minute
+            metrics_enabled=False,
             **kafka_options,
         )
         self._verifier = SignatureVerifier(self.options.verify_processes)
@@ -267,6 +272,11 @@ class Worker:
         """Work until `stop` is set; raise what stopped the writer, if a bug did."""
         self._verifier.warm_up()
         self._build_index(stop)
+        # What exists now lives as long as the worker: the clients, the schemas, the list
+        # index (millions of objects for a long list). Frozen, the collector's full passes
+        # stop walking it, which otherwise paused every thread for tens of milliseconds
+        # and, with a long list, for seconds.
+        gc.freeze()
         writer = threading.Thread(target=self._writer.run, args=(stop,), name="hub-writer")
         writer.start()
         # While one batch's signatures are verified in the background, the next batch is
