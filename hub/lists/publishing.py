@@ -27,7 +27,7 @@ from alliance_connector.signing import SigningKey
 from alliance_connector.topics import HUB_SIGNER, LISTS_TOPIC
 from hub.errors import BrokerError
 from hub.ledger.chain import lock_head
-from hub.store.schema import list_entries, list_entry_identifiers
+from hub.store.schema import LIST_ENTRY_UNPUBLISHED, list_entries, list_entry_identifiers
 
 __all__ = ["publish_list_changes"]
 
@@ -43,12 +43,7 @@ def _unpublished(
             list_entries.c.category,
             list_entries.c.status,
         )
-        .where(
-            sa.or_(
-                list_entries.c.published_version.is_(None),
-                list_entries.c.published_version < list_entries.c.version,
-            )
-        )
+        .where(LIST_ENTRY_UNPUBLISHED)  # exactly the partial index's condition
         .order_by(list_entries.c.entry_id)
         .limit(limit)
     ).all()

@@ -30,15 +30,29 @@ def _key(identifier: Identifier) -> Key:
 def clusters_of(connection: sa.Connection, keys: Iterable[Key]) -> dict[Key, str]:
     """The cluster of each identifier already known."""
     wanted = sorted(set(keys))
-    pair = sa.tuple_(subject_identifiers.c.scheme, subject_identifiers.c.value)
     found: dict[Key, str] = {}
     for start in range(0, len(wanted), CHUNK):
+        by_scheme: dict[str, list[str]] = {}
+        for scheme, value in wanted[start : start + CHUNK]:
+            by_scheme.setdefault(scheme, []).append(value)
+        # One (scheme, values) condition per scheme, not a list of pairs: SQLite answers
+        # pairs (a row-value IN) by scanning the whole table, and each of these from the key.
         rows = connection.execute(
             sa.select(
                 subject_identifiers.c.scheme,
                 subject_identifiers.c.value,
                 subject_identifiers.c.cluster_id,
-            ).where(pair.in_(wanted[start : start + CHUNK]))
+            ).where(
+                sa.or_(
+                    *(
+                        sa.and_(
+                            subject_identifiers.c.scheme == scheme,
+                            subject_identifiers.c.value.in_(values),
+                        )
+                        for scheme, values in by_scheme.items()
+                    )
+                )
+            )
         )
         found.update({(r.scheme, r.value): r.cluster_id for r in rows})
     return found

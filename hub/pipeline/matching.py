@@ -149,13 +149,18 @@ def public_identifiers(
     connection: sa.Connection, clusters: Collection[str]
 ) -> dict[str, list[Identifier]]:
     """cluster -> its USCCs: public, so every member may be told them."""
+    # By cluster only: with the scheme in the query too, SQLite walks every USCC it knows.
     rows = connection.execute(
-        sa.select(subject_identifiers.c.cluster_id, subject_identifiers.c.value)
+        sa.select(
+            subject_identifiers.c.cluster_id,
+            subject_identifiers.c.scheme,
+            subject_identifiers.c.value,
+        )
         .where(subject_identifiers.c.cluster_id.in_(sorted(clusters)))
-        .where(subject_identifiers.c.scheme == str(IdentifierScheme.USCC))
         .order_by(subject_identifiers.c.value)
     )
     found: dict[str, list[Identifier]] = defaultdict(list)
     for r in rows:
-        found[r.cluster_id].append(Identifier(IdentifierScheme.USCC, r.value))
+        if r.scheme == IdentifierScheme.USCC:
+            found[r.cluster_id].append(Identifier(IdentifierScheme.USCC, r.value))
     return dict(found)
