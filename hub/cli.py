@@ -100,7 +100,8 @@ def bench(
         f"signals/s {result.signals_per_s:,.0f} = {result.ratio:.2f} x verify limit "
         f"{result.verify_limit_per_s:,.0f}/s ({result.database}); "
         f"at {result.latency_rate_per_s}/s: p50 {result.p50_ms} ms, p99 {result.p99_ms} ms "
-        f"over {result.instructions} instructions"
+        f"over {result.instructions} instructions after {result.warmup_s:g} s of warm-up "
+        f"(p99 {result.p99_with_warmup_ms} ms with it)"
     )
     if as_json:
         print(json.dumps(dataclasses.asdict(result)))

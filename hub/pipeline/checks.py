@@ -48,16 +48,16 @@ class Rejection:
     detail: str
 
 
+# What the checks found in a record that passed them: all the writer needs (the envelope stays
+# behind; the batch crosses to the store process, and the smaller the better).
 @dataclass(frozen=True)
 class AcceptedSignal:
     signal: CreditSignal
-    envelope: SignedEnvelope
 
 
 @dataclass(frozen=True)
 class AcceptedAck:
     ack: InstructionAck
-    envelope: SignedEnvelope
 
 
 Outcome = AcceptedSignal | AcceptedAck | Rejection
@@ -142,11 +142,11 @@ def _read(opened: _Opened, topic: str, record_time: datetime, context: CheckCont
                 f"{envelope.signer!r} may not report {signal.category}",
             )
         validate_signal(signal, signer=envelope.signer)
-        return AcceptedSignal(signal, envelope)
+        return AcceptedSignal(signal)
     if topic.startswith(ACKS_PREFIX) and kind == "InstructionAck":
         ack = InstructionAck.from_record(record)
         validate_ack(ack, signer=envelope.signer)
-        return AcceptedAck(ack, envelope)
+        return AcceptedAck(ack)
     raise _Refused(Reason.SCHEMA_UNKNOWN, f"a {kind} does not belong on {topic}")
 
 

@@ -45,7 +45,7 @@ class CheckedRecord:
     partition: int
     offset: int
     record_time: datetime
-    value: bytes | None
+    value: bytes | None  # kept for a rejected record only: a reject keeps its head
     outcome: Outcome
 
     @property

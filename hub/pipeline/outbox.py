@@ -17,12 +17,15 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 from alliance_connector.signing import SigningKey
+from alliance_connector.topics import REJECTED_TOPIC, instructions_topic, member_id
 from hub.lists.publishing import publish_list_changes
 from hub.pipeline.effects import BatchEffects
 from hub.pipeline.relay import OutboxRelay, RelayResult
 from hub.pipeline.retry import TRANSIENT, Retrier
+from hub.store.schema import members
 
 __all__ = ["OutboxPublisher"]
 
@@ -53,6 +56,19 @@ class OutboxPublisher:
         self._retrier = retrier
         self._on_published = on_published
         self._last_full_round = 0.0
+
+    def warm_up(self) -> None:
+        """Learn where every member's instructions topic lives before the first instruction:
+        the first send to a topic the producer has not seen waits about 100 ms for its
+        metadata, and every batch queued behind it waits too."""
+        with self._engine.connect() as connection:
+            ids = connection.scalars(sa.select(members.c.member_id).order_by(members.c.member_id))
+            topics = [instructions_topic(member_id(m)) for m in ids]
+        for topic in [*topics, REJECTED_TOPIC, self._lists_topic]:
+            try:
+                self._producer.partitions_for(topic)
+            except KafkaError as exc:  # a member without topics yet: learnt at first send
+                log.warning("no metadata for %s yet (%s)", topic, type(exc).__name__)
 
     def publish_lists(self) -> int:
         """One round of list changes; a failure is logged and retried on the next round, and

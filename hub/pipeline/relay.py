@@ -41,8 +41,9 @@ log = logging.getLogger(__name__)
 class RelayResult:
     instructions: int = 0
     rejects: int = 0
-    # Seconds from the triggering signal's record time to this instruction's delivery.
-    latencies: list[float] = field(default_factory=list)
+    # Per delivered instruction with a triggering signal: (the signal's record time, seconds
+    # from it to the broker's confirmation of the instruction).
+    latencies: list[tuple[datetime, float]] = field(default_factory=list)
 
 
 def _instruction(row: sa.Row[tuple[object, ...]]) -> SanctionInstruction:
@@ -149,7 +150,7 @@ class OutboxRelay:
                 )
         result.instructions, result.rejects = len(delivered), len(published)
         result.latencies = [
-            (sent_at - as_utc(row.trigger_at)).total_seconds()
+            (as_utc(row.trigger_at), (sent_at - as_utc(row.trigger_at)).total_seconds())
             for row in delivered
             if row.trigger_at
         ]

@@ -25,9 +25,18 @@ TRANSIENT = (OperationalError, InterfaceError, StoreUnavailable, BrokerError, Ka
 
 
 class Retrier:
-    def __init__(self, backoff_max_s: float) -> None:
+    def __init__(
+        self, backoff_max_s: float, on_change: Callable[[bool], None] | None = None
+    ) -> None:
         self.backoff_max_s = backoff_max_s
         self.ready = False
+        self._on_change = on_change
+
+    def _set(self, ready: bool) -> None:
+        if ready != self.ready:
+            self.ready = ready
+            if self._on_change is not None:
+                self._on_change(ready)
 
     def run(self, what: str, action: Callable[[], T], stop: threading.Event) -> T | None:
         """`action()`, retried with back-off while it fails transiently; None once `stop` is
@@ -37,12 +46,12 @@ class Retrier:
             try:
                 result = action()
             except TRANSIENT as exc:
-                self.ready = False
+                self._set(False)
                 if stop.is_set():
                     return None
                 log.warning("%s failed (%s); retrying in %.1fs", what, type(exc).__name__, delay)
                 stop.wait(delay)
                 delay = min(delay * 2, self.backoff_max_s)
                 continue
-            self.ready = True
+            self._set(True)
             return result

@@ -8,13 +8,13 @@ and nothing doubled. Poison records become rejects and never stop a partition. A
 broker that is down is retried with back-off, forever, with readiness reported false
 meanwhile: transient faults are never dead-lettered (`retry`).
 
-Three strands share the work, so that waiting and Python work overlap:
-- the consumer thread polls, checks and commits offsets (kafka-python's consumer is not
-  thread-safe, so only it touches the consumer);
-- a child process verifies each batch's signatures, the costliest check, while the consumer
-  thread polls and opens the next batch (`signatures`);
-- the writer thread stores effects, in poll order, hands back the offsets it may commit
-  (`writer`) and publishes the outbox (`outbox`).
+Three processes share the work, so that one interpreter lock does not serialise it all:
+- this one: its consumer thread polls, checks and commits offsets (kafka-python's consumer is
+  not thread-safe, so only it touches the consumer);
+- a child verifies each batch's signatures, the costliest check, while the consumer thread
+  polls and opens the next batch (`signatures`);
+- the store process stores effects, in poll order, publishes the outbox and keeps the list
+  index, and hands back the offsets that may be committed (`store_process`, `writer`).
 """
 
 import gc
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata
@@ -33,17 +33,21 @@ from kafka.structs import OffsetAndMetadata
 from alliance_connector.envelope import MAX_ENVELOPE_BYTES
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import LISTS_TOPIC
-from hub.errors import BrokerError
 from hub.kafka.topics import WORKER_SUBSCRIPTION
-from hub.lists.index import ListFollower, ListIndex
-from hub.pipeline.checks import CheckContext, OpenedBatch, open_batch, read_batch, topic_owner
-from hub.pipeline.effects import BatchEffects, CheckedRecord
-from hub.pipeline.outbox import OutboxPublisher
-from hub.pipeline.progress import Progress
+from hub.pipeline.checks import (
+    CheckContext,
+    OpenedBatch,
+    Rejection,
+    open_batch,
+    read_batch,
+    topic_owner,
+)
+from hub.pipeline.effects import CheckedRecord
 from hub.pipeline.relay import RelayResult
 from hub.pipeline.retry import Retrier
 from hub.pipeline.signatures import SignatureVerifier, Verification
-from hub.pipeline.writer import BatchWriter, Handoff
+from hub.pipeline.store_process import StoreFailed, StoreProcess, StoreSetup
+from hub.pipeline.writer import Handoff
 from hub.policy.loading import default_policy
 from hub.policy.rules import Policy
 from hub.store.members import allowed_categories, keys_for
@@ -140,48 +144,38 @@ class Worker:
             **kafka_options,
         )
         self._consumer.subscribe(pattern=self.options.subscription)
-        self._producer = KafkaProducer(
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=2,
-            max_block_ms=5_000,  # a missing topic delays one relay round, not a minute
-            metrics_enabled=False,
-            **kafka_options,
-        )
         self._verifier = SignatureVerifier(self.options.verify_processes)
-        self.index = ListIndex()
-        self._follower = ListFollower(
-            kafka_options, hub_key.verify_key, self.index, self.options.lists_topic
-        )
-        self._progress = Progress()
-        self._outbox = OutboxPublisher(
-            engine, self._producer, hub_key, self.options.lists_topic, self._retrier, self._sent
-        )
-        self._writer = BatchWriter(
-            engine,
-            self.index,
-            self.policy,
-            self._retrier,
-            self.options.max_records,
-            self._outbox,
-            self._stored,
+        self._store = StoreProcess(
+            StoreSetup(
+                database_url=engine.url.render_as_string(hide_password=False),
+                kafka_options=dict(kafka_options),
+                hub_seed=hub_key.seed(),
+                hub_key_id=hub_key.key_id,
+                policy=self.policy,
+                lists_topic=self.options.lists_topic,
+                max_records=self.options.max_records,
+                backoff_max_s=self.options.backoff_max_s,
+                index_timeout_s=self.options.index_timeout_s,
+                log_level=logging.getLogger().getEffectiveLevel(),
+            ),
+            self._written,
+            self._published,
         )
 
     @property
     def ready(self) -> bool:
-        """Whether the last attempt to reach the database and broker succeeded."""
-        return self._retrier.ready
+        """Whether the last attempts to reach the database and broker succeeded, here and in
+        the store process."""
+        return self._retrier.ready and self._store.ready
 
-    def _stored(self, handoff: Handoff, effects: BatchEffects) -> None:
-        """The writer stored a batch (writer thread)."""
-        self._progress.add(len(handoff.checked), effects)
+    def _written(self, records: int) -> None:
+        """The store process committed a batch."""
         if self.stats is not None:
             self.stats.batches += 1
-            self.stats.records += len(handoff.checked)
+            self.stats.records += records
 
-    def _sent(self, relayed: RelayResult) -> None:
-        """The outbox published instructions or rejects (writer thread)."""
-        self._progress.sent(relayed.instructions)
+    def _published(self, relayed: RelayResult) -> None:
+        """The store process published instructions or rejects."""
         if self.stats is not None:
             self.stats.relayed.append(relayed)
 
@@ -195,26 +189,9 @@ class Worker:
                 self.options.max_bytes,
             )
 
-    def _build_index(self, stop: threading.Event) -> None:
-        """Publish list changes still in the outbox, then read alliance.lists to its end, so
-        the first batch already matches against every entry the store holds. A long list
-        takes a while (each record's signature is checked): wait as long as it progresses."""
-        while not stop.is_set() and self._outbox.publish_lists():
-            pass
-        self._follower.start()
-        seen, idle_since = -1, time.monotonic()
-        while not stop.is_set() and not self._follower.caught_up.wait(1.0):
-            if not self._follower.alive:
-                raise BrokerError(f"could not read {self.options.lists_topic}")
-            if self._follower.applied != seen:
-                seen, idle_since = self._follower.applied, time.monotonic()
-                log.info("building the list index: %d records read", seen)
-            elif time.monotonic() - idle_since > self.options.index_timeout_s:
-                raise BrokerError(f"no progress reading {self.options.lists_topic}")
-
     def _commit_written(self) -> None:
         """Commit the offsets of batches the writer has finished (consumer thread only)."""
-        offsets = self._writer.written_offsets()
+        offsets = self._store.written_offsets()
         # After a rebalance, partitions handed to another worker are theirs to commit.
         owned = self._consumer.assignment()
         offsets = {tp: offset for tp, offset in offsets.items() if tp in owned}
@@ -255,7 +232,14 @@ class Worker:
         """The rest of the checks, once the batch's signatures are verified."""
         outcomes = read_batch(checking.opened, checking.verification.result())
         checked = [
-            CheckedRecord(r.topic, r.partition, r.offset, at, r.value, outcome)
+            CheckedRecord(
+                r.topic,
+                r.partition,
+                r.offset,
+                at,
+                r.value if isinstance(outcome, Rejection) else None,
+                outcome,
+            )
             for r, at, outcome in zip(checking.records, checking.times, outcomes, strict=True)
         ]
         offsets = {
@@ -269,37 +253,34 @@ class Worker:
         return set(self._consumer.assignment())
 
     def run(self, stop: threading.Event) -> None:
-        """Work until `stop` is set; raise what stopped the writer, if a bug did."""
+        """Work until `stop` is set; raise StoreFailed if the store process stopped on a bug
+        or died."""
         self._verifier.warm_up()
-        self._build_index(stop)
-        # What exists now lives as long as the worker: the clients, the schemas, the list
-        # index (millions of objects for a long list). Frozen, the collector's full passes
-        # stop walking it, which otherwise paused every thread for tens of milliseconds
-        # and, with a long list, for seconds.
+        self._store.start(stop)
+        # What exists now lives as long as the worker: clients, schemas, compiled queries.
+        # Frozen, the collector's full passes stop walking it (they paused every thread).
         gc.freeze()
-        writer = threading.Thread(target=self._writer.run, args=(stop,), name="hub-writer")
-        writer.start()
         # While one batch's signatures are verified in the background, the next batch is
         # polled and opened; a batch stopped half-way is simply redelivered.
         checking: _Checking | None = None
         try:
-            while not stop.is_set() and writer.is_alive():
-                if not self._follower.alive:
-                    raise BrokerError("the list index stopped following alliance.lists")
+            while not stop.is_set():
                 self._commit_written()
                 started = self._start_next(stop, wait=checking is None)
                 if checking is not None:
-                    self._writer.hand_over(self._finish(checking), stop, self._commit_written)
+                    self._store.hand_over(self._finish(checking), stop)
                 checking = started
         finally:
             stop.set()
-            writer.join()
+            self._store.finish()
+            self._commit_written_after_stop()
+
+    def _commit_written_after_stop(self) -> None:
+        try:
             self._commit_written()
-        if self._writer.error is not None:
-            raise self._writer.error
+        except StoreFailed:
+            pass  # already being raised from the loop, or it ended after its last batch
 
     def close(self) -> None:
         self._verifier.close()
-        self._follower.stop()
         self._consumer.close(autocommit=False)
-        self._producer.close(timeout=10)

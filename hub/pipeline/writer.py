@@ -43,6 +43,7 @@ class Handoff:
 
     checked: list[CheckedRecord]
     offsets: dict[TopicPartition, OffsetAndMetadata]
+    batches: int = 1  # polled batches merged into this one
 
 
 class BatchWriter:
@@ -119,7 +120,7 @@ class BatchWriter:
 
     def _with_waiting(self, first: Handoff) -> Handoff:
         """`first` and the batches checked while the last one was written, as one."""
-        checked, offsets = list(first.checked), dict(first.offsets)
+        checked, offsets, batches = list(first.checked), dict(first.offsets), first.batches
         while len(checked) < self._max_records * WAITING_BATCHES:
             try:
                 more = self._waiting.get_nowait()
@@ -127,7 +128,8 @@ class BatchWriter:
                 break
             checked += more.checked
             offsets |= more.offsets  # later batches hold later offsets
-        return Handoff(checked, offsets)
+            batches += more.batches
+        return Handoff(checked, offsets, batches)
 
     def _apply(self, checked: list[CheckedRecord]) -> BatchEffects:
         with self._engine.begin() as connection:

@@ -80,6 +80,12 @@ class Policy:
         # A read-only copy: a frozen policy must not change under a running worker.
         object.__setattr__(self, "months", MappingProxyType(dict(self.months)))
 
+    def __reduce__(self) -> tuple[type["Policy"], tuple[object, ...]]:
+        # Pickled as its fields (a read-only mapping itself cannot be), for the worker's
+        # store process.
+        fields = (self.version, self.legal_basis, self.default_months, dict(self.months))
+        return (Policy, (*fields, self.rules, self.digest))
+
     def rectification_months(self, category: SignalCategory) -> int:
         """The rectification period for an entry of this category (§4: a department's wins)."""
         return self.months.get(category, self.default_months)

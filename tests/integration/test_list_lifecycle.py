@@ -3,6 +3,8 @@ instruction -> deadline passes (injected clock) -> overdue -> escalation at ever
 presence -> joint sanction at a newly seen platform -> acks -> rectified and delisted -> LIFTs."""
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from alliance_connector.messages import SanctionAction, SignalCategory
 from hub.errors import IllegalTransition
 from hub.ledger.verify import verify
 from hub.lists.imports import apply_import
+from hub.lists.index import ListFollower, ListIndex
 from hub.lists.lifecycle import move
 from hub.lists.model import ListStatus
 from hub.lists.reading import read_list_file
@@ -42,6 +45,23 @@ USCC = numbered_uscc(7_001)
 HEADER = (
     "entry_id,list_type,category,subject_name,uscc,authority,document_no,province,city,listed_at"
 )
+
+
+@contextmanager
+def following_lists(alliance: Alliance) -> Iterator[ListIndex]:
+    """What the workers learn from alliance.lists, followed here the way they follow it."""
+    index = ListIndex()
+    follower = ListFollower(
+        {"bootstrap_servers": alliance.bootstrap},
+        alliance.hub_key.verify_key,
+        index,
+        alliance.lists_topic,
+    )
+    follower.start()
+    try:
+        yield index
+    finally:
+        follower.stop()
 
 
 def store_of(alliance: Alliance, name: str) -> Identifier:
@@ -73,7 +93,7 @@ def test_full_lifecycle(alliance_on_each_store: Alliance, tmp_path: Path) -> Non
     deadline = as_utc(stored_deadline)
     assert deadline.date() in {(listed_at + timedelta(days=d)).date() for d in range(89, 93)}
 
-    with RunningWorker(alliance.worker()) as worker:
+    with following_lists(alliance) as index, RunningWorker(alliance.worker()):
         # Rectification period: the mall knows the subject; the carrier reports brushing.
         mall.publisher.report(
             alliance.signal("mall", SignalCategory.PRESENCE, store_of(alliance, "mall"), USCC)
@@ -103,13 +123,11 @@ def test_full_lifecycle(alliance_on_each_store: Alliance, tmp_path: Path) -> Non
             SanctionAction.PUBLIC_EXPOSURE,
         }
 
-        # The worker's index follows alliance.lists: it learns the entry is overdue.
+        # alliance.lists, which the workers follow, carries the entry's overdue status.
         wait_until(
-            lambda: (
-                (e := worker.index.get(entry_id)) is not None and e.status is ListStatus.OVERDUE
-            ),
+            lambda: (e := index.get(entry_id)) is not None and e.status is ListStatus.OVERDUE,
             timeout_s=10,
-            what="the overdue status in the worker's list index",
+            what="the overdue status on alliance.lists",
         )
         # The subject turns up on another platform while overdue: the joint sanction follows.
         social.publisher.report(
@@ -161,9 +179,9 @@ def test_full_lifecycle(alliance_on_each_store: Alliance, tmp_path: Path) -> Non
         assert open_tasks == 0  # nothing left to do about a rectified subject
         wait_until(lambda: sent(alliance) == 14, what="the lifts delivered")
         wait_until(
-            lambda: worker.index.get(entry_id) is None,
+            lambda: index.get(entry_id) is None,
             timeout_s=10,
-            what="the delisted entry gone from the index (a tombstone)",
+            what="the delisted entry gone from alliance.lists's index (a tombstone)",
         )
 
     # The member topics have several partitions: order across them is not defined.

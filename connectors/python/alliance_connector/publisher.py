@@ -60,6 +60,14 @@ class Publisher:
             **connection.options(),
         )
 
+    def connect(self) -> None:
+        """Connect and learn the topic's partitions now, so the first report does not wait
+        for them; raises DeliveryFailed if the broker does not answer in time."""
+        try:
+            self._producer.partitions_for(self.topic)
+        except KafkaError as exc:
+            raise DeliveryFailed(self.topic, type(exc).__name__) from exc
+
     def prepare(self, signal: CreditSignal) -> tuple[bytes, bytes]:
         """(partition key, signed envelope bytes) for `signal`: see `prepare_signal`."""
         return prepare_signal(signal, self.member, self._signing_key, self._token_key)

@@ -117,6 +117,15 @@ class SigningKey:
             raise KeyFileError(path, f"holds a {type(key).__name__}, not an Ed25519 key")
         return cls(key, key_id)
 
+    def seed(self) -> bytes:
+        """The 32-byte RFC 8032 seed (`from_seed` takes it back): for handing the key to
+        another process of the same service. Never log or store it."""
+        return self._private_key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+
     def save(self, path: Path) -> None:
         """Write the private key as PKCS#8 PEM, readable by the owner only (0600), never over
         an existing file."""
