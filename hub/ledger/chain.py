@@ -136,14 +136,19 @@ def lock_head(connection: sa.Connection) -> tuple[int, str]:
 
 
 def append(
-    connection: sa.Connection, entries: Sequence[LedgerEntry], recorded_at: datetime
+    connection: sa.Connection,
+    entries: Sequence[LedgerEntry],
+    recorded_at: datetime,
+    head: tuple[int, str] | None = None,
 ) -> list[int]:
     """Append `entries` in order, all at `recorded_at`, and return the seqs they were given.
 
     Runs inside the caller's transaction and never commits, so the rows become visible together
     with whatever else the caller writes (or not at all). The head row stays locked until that
     transaction ends: keep it short. A duplicate Kafka source raises the driver's IntegrityError
-    unchanged; callers use it to skip a redelivered record.
+    unchanged; callers use it to skip a redelivered record. `head` is what the caller's own
+    `lock_head` returned in this transaction, if it took the lock already and appended
+    nothing since.
     """
     if not entries:
         return []
@@ -152,7 +157,7 @@ def append(
         raise ValueError("recorded_at must be timezone-aware")
     moment = _normalise_time(recorded_at)
     head_row = ledger_head.c.id == HEAD_ID
-    seq, prev_hash = lock_head(connection)
+    seq, prev_hash = head if head is not None else lock_head(connection)
     rows: list[tuple[Any, ...]] = []
     for entry in entries:
         seq += 1

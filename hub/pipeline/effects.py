@@ -142,9 +142,15 @@ class _Batch:
     """Collects one batch's rows; `apply_batch` drives it."""
 
     def __init__(
-        self, connection: sa.Connection, index: ListIndex, policy: Policy, now: datetime
+        self,
+        connection: sa.Connection,
+        index: ListIndex,
+        policy: Policy,
+        now: datetime,
+        head: tuple[int, str],
     ) -> None:
         self.connection = connection
+        self.head = head  # the ledger head this batch locked; nothing appended since
         self.index = index
         self.policy = policy
         self.now = now
@@ -261,7 +267,7 @@ class _Batch:
     def write(self) -> None:
         record_presence(self.connection, self.sightings, self.now)
         self.issue_instructions()
-        seqs = append(self.connection, self.entries, self.now)
+        seqs = append(self.connection, self.entries, self.now, self.head)
         if self.reject_rows:
             self.connection.execute(rejects.insert(), self.reject_rows)
         if self.accepted_rows:
@@ -298,7 +304,7 @@ def apply_batch(
     another: linking must see every link another worker committed, or two workers could give
     one identifier two clusters. Checking signatures, the costly part, stays parallel.
     """
-    lock_head(connection)
+    head = lock_head(connection)
     handled = _already_handled(connection, batch)
     accepted_before = _already_accepted(connection, batch)
     verdicts: list[tuple[CheckedRecord, Outcome]] = []
@@ -317,7 +323,7 @@ def apply_batch(
     signals = [o.signal for _, o in verdicts if isinstance(o, AcceptedSignal)]
     clusters = iter(link_all(connection, [s.subject for s in signals]))
     targets = _ack_targets(connection, [o for _, o in verdicts if isinstance(o, AcceptedAck)])
-    work = _Batch(connection, index, policy, now)
+    work = _Batch(connection, index, policy, now, head)
     work.effects.skipped = skipped
     for item, outcome in verdicts:
         if isinstance(outcome, Rejection):

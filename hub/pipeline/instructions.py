@@ -28,10 +28,12 @@ from hub.lists.index import ListIndex
 from hub.lists.model import ACTIVE_STATUSES
 from hub.pipeline.matching import (
     EntryMatch,
-    matching_entries,
+    cluster_identifiers,
+    entries_matching,
     member_kinds,
     presence_by_member,
     public_identifiers,
+    public_of,
 )
 from hub.policy.rules import Policy, Situation, Targets, decide
 from hub.store.schema import instructions, operator_tasks
@@ -218,11 +220,12 @@ def issue_for_clusters(
     reporter. Presence rules apply at every member where the cluster is present; reporter
     rules at the reporter of each misconduct signal.
     """
-    matches = matching_entries(connection, triggers.keys(), index)
+    identified = cluster_identifiers(connection, triggers.keys())
+    matches = entries_matching(connection, identified, index)
     if not matches:
         return []
     presence = presence_by_member(connection, matches.keys())
-    public = public_identifiers(connection, matches.keys())
+    public = {cluster: public_of(identified.get(cluster, ())) for cluster in matches}
     reporters = {t.reporter for ts in triggers.values() for t in ts if t.reporter}
     kinds = member_kinds(connection, reporters | {m for p in presence.values() for m in p})
     wanted: list[tuple[EntryMatch, _Wanted, Trigger]] = []

@@ -7,7 +7,7 @@ clusters and runs one query for them.
 """
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -26,11 +26,14 @@ from hub.store.schema import (
 
 __all__ = [
     "EntryMatch",
+    "cluster_identifiers",
+    "entries_matching",
     "clusters_of_entry",
     "matching_entries",
     "member_kinds",
     "presence_by_member",
     "public_identifiers",
+    "public_of",
 ]
 
 
@@ -49,12 +52,10 @@ def _same_identifier(table: sa.Table) -> sa.ColumnElement[bool]:
     )
 
 
-def matching_entries(
-    connection: sa.Connection, clusters: Collection[str], index: ListIndex
-) -> dict[str, list[EntryMatch]]:
-    """For each cluster that matches, the active list entries naming any of its identifiers:
-    found in the worker's index (built from alliance.lists), with their status from the
-    store."""
+def cluster_identifiers(
+    connection: sa.Connection, clusters: Collection[str]
+) -> dict[str, set[tuple[str, str]]]:
+    """cluster -> its identifiers, as (scheme, value)."""
     rows = connection.execute(
         sa.select(
             subject_identifiers.c.cluster_id,
@@ -65,6 +66,24 @@ def matching_entries(
     identifiers: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for r in rows:
         identifiers[r.cluster_id].add((r.scheme, r.value))
+    return dict(identifiers)
+
+
+def matching_entries(
+    connection: sa.Connection, clusters: Collection[str], index: ListIndex
+) -> dict[str, list[EntryMatch]]:
+    """For each cluster that matches, the active list entries naming any of its identifiers:
+    found in the worker's index (built from alliance.lists), with their status from the
+    store."""
+    return entries_matching(connection, cluster_identifiers(connection, clusters), index)
+
+
+def entries_matching(
+    connection: sa.Connection,
+    identifiers: Mapping[str, set[tuple[str, str]]],
+    index: ListIndex,
+) -> dict[str, list[EntryMatch]]:
+    """`matching_entries` for clusters whose identifiers the caller already read."""
     candidates = {
         cluster: [e.entry_id for e in index.matching(known)]
         for cluster, known in sorted(identifiers.items())
@@ -95,6 +114,16 @@ def matching_entries(
         for cluster, ids in candidates.items()
     }
     return {cluster: matches for cluster, matches in found.items() if matches}
+
+
+def public_of(identifiers: Collection[tuple[str, str]]) -> list[Identifier]:
+    """The USCCs among these identifiers, by value: public, so every member may be told."""
+    uscc = str(IdentifierScheme.USCC)
+    return [
+        Identifier(IdentifierScheme.USCC, value)
+        for scheme, value in sorted(identifiers, key=lambda i: i[1])
+        if scheme == uscc
+    ]
 
 
 def clusters_of_entry(connection: sa.Connection, entry_id: str) -> list[str]:

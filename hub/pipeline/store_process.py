@@ -41,6 +41,7 @@ from hub.pipeline.relay import RelayResult
 from hub.pipeline.retry import Retrier
 from hub.pipeline.writer import WAITING_BATCHES, BatchWriter, Handoff
 from hub.policy.rules import Policy
+from hub.store.checkpoints import BackgroundCheckpoints
 from hub.store.engine import open_engine
 
 __all__ = ["StoreFailed", "StoreProcess", "StoreSetup"]
@@ -241,6 +242,7 @@ class _Store:
         self._report = report
         hub_key = SigningKey.from_seed(setup.hub_seed, setup.hub_key_id)
         self._engine = open_engine(setup.database_url)
+        self._checkpoints = BackgroundCheckpoints(self._engine)
         self._producer = KafkaProducer(
             acks="all",
             enable_idempotence=True,
@@ -283,6 +285,7 @@ class _Store:
 
     def serve(self, tasks: Connection) -> None:
         stop = threading.Event()
+        self._checkpoints.start()
         try:
             self._build_index(stop)
             gc.freeze()  # see Worker.run
@@ -295,6 +298,7 @@ class _Store:
             if self._writer.error is not None:
                 raise self._writer.error
         finally:
+            self._checkpoints.stop()
             self._follower.stop()
             self._producer.close(timeout=10)
             self._engine.dispose()
