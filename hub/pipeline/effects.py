@@ -60,6 +60,7 @@ class BatchEffects:
     skipped: int = 0
     rejected: dict[Reason, int] = field(default_factory=dict)
     instructions: list[NewInstruction] = field(default_factory=list)
+    reject_sources: list[tuple[str, int, int]] = field(default_factory=list)  # new rejects
 
     def merge(self, other: "BatchEffects") -> None:
         """Add another batch's counts to these."""
@@ -69,6 +70,7 @@ class BatchEffects:
         for reason, count in other.rejected.items():
             self.rejected[reason] = self.rejected.get(reason, 0) + count
         self.instructions += other.instructions
+        self.reject_sources += other.reject_sources
 
 
 def _kept_original(value: bytes | None, reason: Reason) -> bytes:
@@ -189,6 +191,7 @@ class _Batch:
         )
         counts = self.effects.rejected
         counts[rejection.reason] = counts.get(rejection.reason, 0) + 1
+        self.effects.reject_sources.append(item.source)
 
     def accept_signal(self, item: CheckedRecord, signal: CreditSignal, cluster: str) -> None:
         self.sightings += [(signal.reporter, i) for i in present_identifiers(signal)]

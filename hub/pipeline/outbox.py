@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from kafka import KafkaProducer
@@ -23,7 +22,7 @@ from alliance_connector.signing import SigningKey
 from alliance_connector.topics import REJECTED_TOPIC, instructions_topic, member_id
 from hub.lists.publishing import publish_list_changes
 from hub.pipeline.effects import BatchEffects
-from hub.pipeline.relay import OutboxRelay, RelayResult
+from hub.pipeline.relay import OutboxRelay, RelayResult, Wanted
 from hub.pipeline.retry import TRANSIENT, Retrier
 from hub.store.schema import members
 
@@ -81,29 +80,43 @@ class OutboxPublisher:
             log.warning("list changes not published (%s); retrying later", type(exc).__name__)
             return 0
 
-    def round(self) -> RelayResult:
-        """Publish list changes (at most every ROUND_EVERY_S), then unsent instructions and
-        rejects."""
+    def round(self, fresh: BatchEffects | None = None) -> RelayResult:
+        """A round of the relay: the rows `fresh` stored, if any; every ROUND_EVERY_S also
+        list changes and a sweep of rows left unsent."""
         now = time.monotonic()
-        if now - self._last_full_round >= ROUND_EVERY_S:
+        sweep = now - self._last_full_round >= ROUND_EVERY_S
+        if sweep:
             self._last_full_round = now
             self.publish_lists()
-        return self._relay.flush(self._engine, datetime.now(UTC))
+        wanted = Wanted(
+            [i.instruction_id for i in fresh.instructions] if fresh else (),
+            fresh.reject_sources if fresh else (),
+            sweep=sweep,
+        )
+        return self._relay.round(self._engine, wanted)
 
     def after_batch(self, effects: BatchEffects) -> None:
         """A round right after a batch was stored, if it issued instructions or rejects or the
-        last round is ROUND_EVERY_S old; a failure is left to the next round."""
+        last full round is ROUND_EVERY_S old; a failure is left to the next round."""
         due = time.monotonic() - self._last_full_round >= ROUND_EVERY_S
-        if not (effects.instructions or effects.rejected or due):
-            return  # two queries and a commit saved on most batches of a busy worker
+        if not (effects.instructions or effects.reject_sources or due):
+            return  # a query and a commit saved on most batches of a busy worker
         try:
-            self._report(self.round())
+            self._report(self.round(effects))
         except TRANSIENT as exc:
             log.warning("outbox relay failed (%s); unsent rows stay queued", type(exc).__name__)
 
     def when_idle(self, stop: threading.Event) -> None:
         """A round while nothing else is to be done, retried while it fails transiently."""
         self._report(self._retrier.run("outbox relay", self.round, stop))
+
+    def drain(self) -> None:
+        """Before the process ends: wait for the broker's answers and mark what it confirmed
+        (one attempt; what stays unmarked is sent again later, and members de-duplicate)."""
+        try:
+            self._report(self._relay.drain(self._engine))
+        except TRANSIENT as exc:
+            log.warning("outbox not drained (%s); unmarked rows go out again", type(exc).__name__)
 
     def _report(self, published: RelayResult | None) -> None:
         if published is not None and (published.instructions or published.rejects):

@@ -1,15 +1,26 @@
-"""The outbox relay: sign and produce what the store says is still unsent, then mark it sent.
+"""The outbox relay: sign and produce what the store says is still unsent, and mark it sent
+once the broker confirmed it.
 
 Instructions and rejects are written to the database first (in the batch's transaction) and
-published after, so a crash between the two loses nothing: the rows stay unsent and the next
-flush, on this worker or another, sends them. A row may thus be published twice; instruction
+published after, so a crash between the two loses nothing: the rows stay unsent and a later
+round, on this worker or another, sends them. A row may thus be published twice; instruction
 ids are deterministic and members de-duplicate, and rejects name their origin record.
+
+A round does not wait for the broker: it sends, and the next round marks sent what the broker
+confirmed meanwhile (and leaves what it refused unsent, for a later round). A slow
+acknowledgement so delays only its own rows, never the batches behind it. Right after a batch
+a round publishes the rows that batch stored, named; now and then it sweeps up every row that
+has stayed unsent for a second (a crash, a refusal, another worker, a list status change),
+so two workers seldom publish the same row.
 """
 
 import json
 import logging
+import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from kafka import KafkaProducer
@@ -28,22 +39,51 @@ from alliance_connector.messages import (
 from alliance_connector.schemas import PayloadSchema, catalog
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import HUB_SIGNER, REJECTED_TOPIC, instructions_topic, member_id
-from hub.errors import BrokerError
 from hub.store.schema import instructions, rejects
 from hub.store.timestamps import as_utc
 
-__all__ = ["OutboxRelay", "RelayResult"]
+__all__ = ["SWEEP_AGE", "OutboxRelay", "RelayResult", "Wanted"]
 
 log = logging.getLogger(__name__)
+
+# A row unsent this long is no longer only its own batch's worker's to publish.
+SWEEP_AGE = timedelta(seconds=1)
 
 
 @dataclass
 class RelayResult:
     instructions: int = 0
     rejects: int = 0
-    # Per delivered instruction with a triggering signal: (the signal's record time, seconds
+    # Per confirmed instruction with a triggering signal: (the signal's record time, seconds
     # from it to the broker's confirmation of the instruction).
     latencies: list[tuple[datetime, float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What a round publishes: rows a batch just stored, named, and with `sweep` every row
+    stored more than SWEEP_AGE ago and still unsent."""
+
+    instruction_ids: Collection[str] = ()
+    reject_sources: Collection[tuple[str, int, int]] = ()
+    sweep: bool = False
+
+
+@dataclass
+class _Sent:
+    """A row handed to the producer, until the broker answers."""
+
+    table: sa.Table
+    key: str | int  # instruction id or reject id
+    trigger_at: datetime | None
+    future: FutureRecordMetadata | None
+    confirmed_at: list[float] = field(default_factory=list)  # set by the producer's thread
+
+    def done(self) -> bool:
+        return self.future is None or self.future.is_done
+
+    def confirmed(self) -> bool:
+        return self.future is not None and self.future.succeeded() and bool(self.confirmed_at)
 
 
 def _instruction(row: sa.Row[tuple[object, ...]]) -> SanctionInstruction:
@@ -72,103 +112,163 @@ class OutboxRelay:
         self._batch = batch
         self._instruction_schema = catalog().newest("SanctionInstruction")
         self._reject_schema = catalog().newest("RejectedMessage")
+        self._in_flight: dict[tuple[str, str | int], _Sent] = {}
+        # When this relay first saw each unsent row that no batch of its own named.
+        self._unsent_since: dict[tuple[str, str | int], float] = {}
 
     def _sealed(self, schema: PayloadSchema, record: dict[str, object]) -> bytes:
         return seal(schema, record, HUB_SIGNER, self._key).to_bytes()
 
-    def flush(self, engine: sa.Engine, now: datetime) -> RelayResult:
-        """Send one round of unsent rows; raises BrokerError if the broker did not confirm."""
-        result = RelayResult()
+    def round(self, engine: sa.Engine, wanted: Wanted) -> RelayResult:
+        """Mark sent what the broker confirmed since the last round, then send what `wanted`
+        names and is not in flight already, without waiting for the broker."""
+        answered = [sent for sent in self._in_flight.values() if sent.done()]
+        for sent in answered:
+            del self._in_flight[(sent.table.name, sent.key)]
+        confirmed = [sent for sent in answered if sent.confirmed()]
+        if len(confirmed) < len(answered):
+            # One member's missing topic must not hold up everyone else's instructions.
+            log.warning(
+                "%d outbox records not confirmed; they stay unsent and are retried",
+                len(answered) - len(confirmed),
+            )
         with engine.begin() as connection:
-            pending = connection.execute(
-                sa.select(instructions)
-                .where(instructions.c.sent_at.is_(None))
-                .order_by(instructions.c.issued_at, instructions.c.instruction_id)
-                .limit(self._batch)
-                .with_for_update(skip_locked=True)
-            ).all()
-            refused = connection.execute(
-                sa.select(rejects)
-                .where(rejects.c.sent_at.is_(None))
-                .order_by(rejects.c.reject_id)
-                .limit(self._batch)
-                .with_for_update(skip_locked=True)
-            ).all()
-            if not pending and not refused:
-                return result
-            instruction_futures = [
-                self._send(
-                    instructions_topic(member_id(row.target_member)),
-                    row.instruction_id,
-                    self._sealed(self._instruction_schema, _instruction(row).to_record()),
-                )
-                for row in pending
-            ]
-            reject_futures = [
-                self._send(
-                    REJECTED_TOPIC,
-                    f"{row.topic}:{row.partition}:{row.offset}",
-                    self._sealed(
-                        self._reject_schema,
-                        {
-                            "original": row.original,
-                            "reason": row.reason,
-                            "topic": row.topic,
-                            "partition": row.partition,
-                            "offset": row.offset,
-                            "detail": row.detail,
-                            "rejected_at": as_utc(row.rejected_at),
-                        },
-                    ),
-                )
-                for row in refused
-            ]
-            self._producer.flush()
-            sent_at = datetime.now(now.tzinfo)
-            delivered = [r for r, f in zip(pending, instruction_futures, strict=True) if _ok(f)]
-            published = [r for r, f in zip(refused, reject_futures, strict=True) if _ok(f)]
-            failed = len(pending) + len(refused) - len(delivered) - len(published)
-            if failed and not delivered and not published:
-                raise BrokerError(f"none of {failed} outbox records was confirmed by the broker")
-            if failed:
-                # One member's missing topic must not hold up everyone else's instructions.
-                log.warning(
-                    "%d outbox records not confirmed; they stay unsent and are retried", failed
-                )
-            if delivered:
-                ids = [row.instruction_id for row in delivered]
-                connection.execute(
-                    instructions.update()
-                    .where(instructions.c.instruction_id.in_(ids))
-                    .values(sent_at=sent_at)
-                )
-            if published:
-                connection.execute(
-                    rejects.update()
-                    .where(rejects.c.reject_id.in_([row.reject_id for row in published]))
-                    .values(sent_at=sent_at)
-                )
-        result.instructions, result.rejects = len(delivered), len(published)
-        result.latencies = [
-            (as_utc(row.trigger_at), (sent_at - as_utc(row.trigger_at)).total_seconds())
-            for row in delivered
-            if row.trigger_at
-        ]
-        return result
+            for table, key in ((instructions, "instruction_id"), (rejects, "reject_id")):
+                marks = [
+                    {"key": sent.key, "at": datetime.fromtimestamp(sent.confirmed_at[0], UTC)}
+                    for sent in confirmed
+                    if sent.table is table
+                ]
+                if marks:
+                    connection.execute(
+                        table.update()
+                        .where(table.c[key] == sa.bindparam("key"))
+                        .values(sent_at=sa.bindparam("at")),
+                        marks,
+                    )
+            pending, refused = self._pending(connection, wanted)
+        for row in pending:
+            self._send_instruction(row)
+        for row in refused:
+            self._send_reject(row)
+        return _result(confirmed)
 
-    def _send(self, topic: str, key: str, value: bytes) -> FutureRecordMetadata | None:
+    def drain(self, engine: sa.Engine, timeout_s: float = 10.0) -> RelayResult:
+        """Wait for the broker's answers to everything in flight and mark the confirmed."""
+        self._producer.flush(timeout=timeout_s)
+        return self.round(engine, Wanted())
+
+    def _pending(
+        self, connection: sa.Connection, wanted: Wanted
+    ) -> tuple[list[sa.Row[Any]], list[sa.Row[Any]]]:
+        pending = self._select(
+            connection,
+            instructions,
+            "instruction_id",
+            instructions.c.instruction_id.in_(sorted(wanted.instruction_ids))
+            if wanted.instruction_ids
+            else None,
+            wanted.sweep,
+            (instructions.c.issued_at, instructions.c.instruction_id),
+        )
+        refused = self._select(
+            connection,
+            rejects,
+            "reject_id",
+            sa.or_(
+                *(
+                    sa.and_(rejects.c.topic == t, rejects.c.partition == p, rejects.c.offset == o)
+                    for t, p, o in sorted(wanted.reject_sources)
+                )
+            )
+            if wanted.reject_sources
+            else None,
+            wanted.sweep,
+            (rejects.c.reject_id,),
+        )
+        return pending, refused
+
+    def _select(
+        self,
+        connection: sa.Connection,
+        table: sa.Table,
+        key: str,
+        named: sa.ColumnElement[bool] | None,
+        sweep: bool,
+        order: tuple[sa.Column[Any], ...],
+    ) -> list[sa.Row[Any]]:
+        """Unsent rows of `table` not in flight: those `named`, and with `sweep` those this
+        relay has seen unsent for SWEEP_AGE (by its own clock: stored times may be injected
+        or come from another host's clock)."""
+
+        def unsent(which: sa.ColumnElement[bool]) -> list[sa.Row[Any]]:
+            statement = sa.select(table).where(table.c.sent_at.is_(None), which)
+            return list(connection.execute(statement.order_by(*order).limit(self._batch)))
+
+        now = time.monotonic()
+        chosen = {getattr(r, key): r for r in (unsent(named) if named is not None else [])}
+        rows = unsent(sa.true()) if sweep else []
+        for row in rows:
+            ident = getattr(row, key)
+            first_seen = self._unsent_since.setdefault((table.name, ident), now)
+            if now - first_seen >= SWEEP_AGE.total_seconds():
+                chosen.setdefault(ident, row)
+        if sweep:  # forget rows no longer unsent
+            seen = {(table.name, getattr(r, key)) for r in rows}
+            for stale in [k for k in self._unsent_since if k[0] == table.name and k not in seen]:
+                del self._unsent_since[stale]
+        return [r for i, r in chosen.items() if (table.name, i) not in self._in_flight]
+
+    def _send_instruction(self, row: sa.Row[Any]) -> None:
+        value = self._sealed(self._instruction_schema, _instruction(row).to_record())
+        topic = instructions_topic(member_id(row.target_member))
+        sent = _Sent(
+            instructions,
+            row.instruction_id,
+            as_utc(row.trigger_at) if row.trigger_at else None,
+            None,
+        )
+        sent.future = self._send(topic, row.instruction_id, value, sent)
+        self._in_flight[("instructions", row.instruction_id)] = sent
+
+    def _send_reject(self, row: sa.Row[Any]) -> None:
+        value = self._sealed(
+            self._reject_schema,
+            {
+                "original": row.original,
+                "reason": row.reason,
+                "topic": row.topic,
+                "partition": row.partition,
+                "offset": row.offset,
+                "detail": row.detail,
+                "rejected_at": as_utc(row.rejected_at),
+            },
+        )
+        sent = _Sent(rejects, row.reject_id, None, None)
+        sent.future = self._send(
+            REJECTED_TOPIC, f"{row.topic}:{row.partition}:{row.offset}", value, sent
+        )
+        self._in_flight[("rejects", row.reject_id)] = sent
+
+    def _send(self, topic: str, key: str, value: bytes, sent: _Sent) -> FutureRecordMetadata | None:
         try:
-            return self._producer.send(topic, key=key.encode(), value=value)
+            future = self._producer.send(topic, key=key.encode(), value=value)
         except KafkaError as exc:  # e.g. no metadata for the topic within max_block_ms
             log.warning("cannot send to %s: %s", topic, type(exc).__name__)
             return None
+        # The broker's confirmation time, taken on the producer's thread as it arrives.
+        future.add_callback(lambda _metadata: sent.confirmed_at.append(time.time()))
+        return future
 
 
-def _ok(future: FutureRecordMetadata | None) -> bool:
-    if future is None:
-        return False
-    try:
-        future.get(timeout=30)
-    except KafkaError:
-        return False
-    return True
+def _result(confirmed: list[_Sent]) -> RelayResult:
+    result = RelayResult()
+    for sent in confirmed:
+        if sent.table is rejects:
+            result.rejects += 1
+            continue
+        result.instructions += 1
+        if sent.trigger_at is not None:
+            at = datetime.fromtimestamp(sent.confirmed_at[0], UTC)
+            result.latencies.append((sent.trigger_at, (at - sent.trigger_at).total_seconds()))
+    return result

@@ -297,6 +297,7 @@ class _Store:
             writer.join()
             if self._writer.error is not None:
                 raise self._writer.error
+            self._outbox.drain()
         finally:
             self._checkpoints.stop()
             self._follower.stop()

@@ -198,9 +198,9 @@ def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 30)
 
 
 def instructions_for(
-    alliance: Alliance, member: MemberId, expected: int
+    alliance: Alliance, member: MemberId, expected: int, timeout_s: float = 30
 ) -> list[SanctionInstruction]:
-    raw = read_topic(alliance.bootstrap, instructions_topic(member), expected)
+    raw = read_topic(alliance.bootstrap, instructions_topic(member), expected, timeout_s)
     key = alliance.hub_key.verify_key
     return [
         SanctionInstruction.from_record(
