@@ -233,6 +233,8 @@ def run_bench(
     thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
     thread.start()
     while stats.records < count:
+        if not thread.is_alive():
+            raise RuntimeError("the worker stopped before draining the signals (see above)")
         time.sleep(0.05)
     assert stats.first_record_at is not None  # noqa: S101
     throughput = count / (time.monotonic() - stats.first_record_at)

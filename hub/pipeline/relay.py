@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 # A row unsent this long is no longer only its own batch's worker's to publish.
 SWEEP_AGE = timedelta(seconds=1)
+# After a topic could not be sent to (gone, or its metadata not answered), its rows wait.
+UNREACHABLE_PAUSE_S = 30.0
 
 
 @dataclass
@@ -113,6 +115,7 @@ class OutboxRelay:
         self._instruction_schema = catalog().newest("SanctionInstruction")
         self._reject_schema = catalog().newest("RejectedMessage")
         self._in_flight: dict[tuple[str, str | int], _Sent] = {}
+        self._unreachable_until: dict[str, float] = {}  # topic -> monotonic time
         # When this relay first saw each unsent row that no batch of its own named.
         self._unsent_since: dict[tuple[str, str | int], float] = {}
 
@@ -220,8 +223,10 @@ class OutboxRelay:
         return [r for i, r in chosen.items() if (table.name, i) not in self._in_flight]
 
     def _send_instruction(self, row: sa.Row[Any]) -> None:
-        value = self._sealed(self._instruction_schema, _instruction(row).to_record())
         topic = instructions_topic(member_id(row.target_member))
+        if self._unreachable_until.get(topic, 0.0) > time.monotonic():
+            return  # stays unsent; a sweep after the pause tries again
+        value = self._sealed(self._instruction_schema, _instruction(row).to_record())
         sent = _Sent(
             instructions,
             row.instruction_id,
@@ -232,6 +237,8 @@ class OutboxRelay:
         self._in_flight[("instructions", row.instruction_id)] = sent
 
     def _send_reject(self, row: sa.Row[Any]) -> None:
+        if self._unreachable_until.get(REJECTED_TOPIC, 0.0) > time.monotonic():
+            return
         value = self._sealed(
             self._reject_schema,
             {
@@ -254,7 +261,15 @@ class OutboxRelay:
         try:
             future = self._producer.send(topic, key=key.encode(), value=value)
         except KafkaError as exc:  # e.g. no metadata for the topic within max_block_ms
-            log.warning("cannot send to %s: %s", topic, type(exc).__name__)
+            # A member's topic that is gone would otherwise cost max_block_ms per row, every
+            # sweep, and hold up every batch behind the round: leave the topic be a while.
+            self._unreachable_until[topic] = time.monotonic() + UNREACHABLE_PAUSE_S
+            log.warning(
+                "cannot send to %s (%s); its rows wait %.0f s",
+                topic,
+                type(exc).__name__,
+                UNREACHABLE_PAUSE_S,
+            )
             return None
         # The broker's confirmation time, taken on the producer's thread as it arrives.
         future.add_callback(lambda _metadata: sent.confirmed_at.append(time.time()))
