@@ -1,7 +1,6 @@
 """The worker's periodic progress line: what operators read in its log."""
 
 import logging
-import threading
 import time
 
 from hub.pipeline.effects import BatchEffects
@@ -17,7 +16,6 @@ class Progress:
     every_s = 10.0
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()  # the writer and the relay both count
         self._reset()
 
     def _reset(self) -> None:
@@ -27,19 +25,17 @@ class Progress:
 
     def add(self, records: int, effects: BatchEffects) -> None:
         """A batch was stored."""
-        with self._lock:
-            self.records += records
-            self.accepted += effects.accepted + effects.acks
-            self.rejected += sum(effects.rejected.values())
-            self.skipped += effects.skipped
-            self.issued += len(effects.instructions)
-            self._maybe_log()
+        self.records += records
+        self.accepted += effects.accepted + effects.acks
+        self.rejected += sum(effects.rejected.values())
+        self.skipped += effects.skipped
+        self.issued += len(effects.instructions)
+        self._maybe_log()
 
     def sent(self, instructions: int) -> None:
         """The relay published instructions."""
-        with self._lock:
-            self.published += instructions
-            self._maybe_log()
+        self.published += instructions
+        self._maybe_log()
 
     def _maybe_log(self) -> None:
         if time.monotonic() - self.since >= self.every_s:

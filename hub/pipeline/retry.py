@@ -1,8 +1,9 @@
 """Waiting out transient faults: the database or the broker is away for a while.
 
 Such faults are retried with back-off, forever, and never dead-lettered; meanwhile the
-worker reports itself not ready. Every thread of the worker retries through one Retrier, so
-readiness reflects whichever of them last tried.
+worker reports itself not ready. The threads of a process retry through one Retrier, so its
+readiness reflects whichever of them last tried; the worker is ready when it and its store
+process both are.
 """
 
 import logging

@@ -198,19 +198,8 @@ class StoreProcess:
 
     def _check_alive(self) -> None:
         if self._process is not None and not self._process.is_alive():
-            self._drain_after_exit()
+            self._drain()  # what it said before it ended counts: a Failed raises its reason
             raise StoreFailed(f"the store process ended (exit code {self._process.exitcode})")
-
-    def _drain_after_exit(self) -> None:
-        # Whatever it managed to say before it ended still counts (a Failed with its reason).
-        assert self._from_store is not None  # noqa: S101
-        try:
-            while self._from_store.poll(0):
-                report = self._from_store.recv()
-                if isinstance(report, Failed):
-                    raise StoreFailed(f"the store process stopped on a bug:\n{report.detail}")
-        except (EOFError, OSError):
-            pass
 
 
 def _serve(setup: StoreSetup, tasks: Connection, reports: Connection) -> None:
@@ -316,7 +305,7 @@ class _Store:
                 return  # the worker is gone: finish the batch in hand and leave
             if handoff is None:
                 return
-            self._writer.hand_over(handoff, stop, lambda: None)
+            self._writer.hand_over(handoff, stop)
 
     def _build_index(self, stop: threading.Event) -> None:
         """Publish list changes still in the outbox, then read alliance.lists to its end, so

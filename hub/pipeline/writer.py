@@ -67,28 +67,16 @@ class BatchWriter:
         self._outbox = outbox
         self._on_stored = on_stored
         self._waiting: queue.Queue[Handoff] = queue.Queue(maxsize=WAITING_BATCHES)
-        self._written: queue.Queue[dict[TopicPartition, OffsetAndMetadata]] = queue.Queue()
         self.error: BaseException | None = None
 
-    def hand_over(
-        self, handoff: Handoff, stop: threading.Event, meanwhile: Callable[[], None]
-    ) -> None:
-        """Queue a checked batch; while the queue is full, call `meanwhile` now and then."""
+    def hand_over(self, handoff: Handoff, stop: threading.Event) -> None:
+        """Queue a checked batch, waiting while the queue is full."""
         while not stop.is_set():
             try:
                 self._waiting.put(handoff, timeout=0.1)
                 return
             except queue.Full:
-                meanwhile()
-
-    def written_offsets(self) -> dict[TopicPartition, OffsetAndMetadata]:
-        """The offsets of every batch stored since the last call."""
-        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
-        while True:
-            try:
-                offsets |= self._written.get_nowait()
-            except queue.Empty:
-                return offsets
+                continue
 
     def run(self, stop: threading.Event) -> None:
         """Write until `stop` is set (thread target). A bug, not a fault to wait out, is kept
@@ -113,7 +101,6 @@ class BatchWriter:
         effects = self._retrier.run("database write", lambda: self._store(handoff.checked), stop)
         if effects is None:
             return False
-        self._written.put(handoff.offsets)
         self._outbox.after_batch(effects)
         self._on_stored(handoff, effects)
         return True
