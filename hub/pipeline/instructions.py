@@ -12,11 +12,12 @@ nothing new, and members recognise replays. The flip side: an action lifted once
 issued again for the same entry and member (lifting follows rectification or delisting).
 """
 
+import dataclasses
 import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -68,6 +69,9 @@ class NewInstruction:
     action: SanctionAction
     entry: EntryMatch
     supersedes: str | None = None
+    # The row stored for it: the relay publishes a batch's instructions from these without
+    # reading them back.
+    row: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
 
 
 def ledger_entries(issued: Sequence[NewInstruction]) -> list[LedgerEntry]:
@@ -147,16 +151,12 @@ def _store(
 ) -> list[NewInstruction]:
     """Insert the wanted instructions, each (entry, want, trigger), not stored yet (one query
     and one insert for all of them); return the new ones."""
-    candidates = {}
+    candidates: dict[str, NewInstruction] = {}
     for entry, want, trigger in wanted:
-        new = NewInstruction(
-            instruction_id(entry.entry_id, want.member, want.action),
-            want.member,
-            want.action,
-            entry,
-        )
-        if new.instruction_id not in candidates:  # the first cause names it
-            candidates[new.instruction_id] = (new, _row(new, policy, want, trigger, now))
+        key = instruction_id(entry.entry_id, want.member, want.action)
+        if key not in candidates:  # the first cause names it
+            new = NewInstruction(key, want.member, want.action, entry)
+            candidates[key] = dataclasses.replace(new, row=_row(new, policy, want, trigger, now))
     if not candidates:
         return []
     existing = set(
@@ -166,9 +166,9 @@ def _store(
             )
         )
     )
-    fresh = [pair for key, pair in candidates.items() if key not in existing]
-    insert_ignore(connection, instructions, [row for _, row in fresh])
-    return [new for new, _ in fresh]
+    fresh = [new for key, new in candidates.items() if key not in existing]
+    insert_ignore(connection, instructions, [new.row for new in fresh])
+    return fresh
 
 
 def _row(
@@ -309,7 +309,6 @@ def _lift_unwanted(
         .order_by(instructions.c.instruction_id)
     ).all()
     inactive = entry.status not in ACTIVE_STATUSES
-    rows = []
     lifts = []
     for row in active:
         action = SanctionAction(row.action)
@@ -325,7 +324,7 @@ def _lift_unwanted(
             supersedes=row.instruction_id,
         )
         want = _Wanted(row.target_member, SanctionAction.LIFT, Targets(row.scope), ())
-        rows.append(_row(new, policy, want, trigger, now) | {"subject": row.subject})
-        lifts.append(new)
-    insert_ignore(connection, instructions, rows)
+        stored = _row(new, policy, want, trigger, now) | {"subject": row.subject}
+        lifts.append(dataclasses.replace(new, row=stored))
+    insert_ignore(connection, instructions, [new.row for new in lifts])
     return lifts

@@ -81,25 +81,24 @@ class OutboxPublisher:
             return 0
 
     def round(self, fresh: BatchEffects | None = None) -> RelayResult:
-        """A round of the relay: the rows `fresh` stored, if any; every ROUND_EVERY_S also
-        list changes and a sweep of rows left unsent."""
+        """A round of the relay: marks what the broker confirmed, sends the rejects `fresh`
+        stored, if any; every ROUND_EVERY_S also list changes and a sweep of rows left
+        unsent."""
         now = time.monotonic()
         sweep = now - self._last_full_round >= ROUND_EVERY_S
         if sweep:
             self._last_full_round = now
             self.publish_lists()
-        wanted = Wanted(
-            [i.instruction_id for i in fresh.instructions] if fresh else (),
-            fresh.reject_sources if fresh else (),
-            sweep=sweep,
-        )
+        wanted = Wanted(fresh.reject_sources if fresh else (), sweep=sweep)
         return self._relay.round(self._engine, wanted)
 
     def after_batch(self, effects: BatchEffects) -> None:
-        """A round right after a batch was stored, if it issued instructions or rejects or the
-        last full round is ROUND_EVERY_S old; a failure is left to the next round."""
+        """Right after a batch was stored: send its instructions from memory, and run a round
+        if it stored rejects or the last full round is ROUND_EVERY_S old; a failure is left to
+        the next round."""
+        self._relay.send_issued(new.row for new in effects.instructions)
         due = time.monotonic() - self._last_full_round >= ROUND_EVERY_S
-        if not (effects.instructions or effects.reject_sources or due):
+        if not (effects.reject_sources or due):
             return  # a query and a commit saved on most batches of a busy worker
         try:
             self._report(self.round(effects))

@@ -6,18 +6,19 @@ published after, so a crash between the two loses nothing: the rows stay unsent 
 round, on this worker or another, sends them. A row may thus be published twice; instruction
 ids are deterministic and members de-duplicate, and rejects name their origin record.
 
-A round does not wait for the broker: it sends, and the next round marks sent what the broker
+Nothing waits for the broker: rows are sent, and a later round marks sent what the broker
 confirmed meanwhile (and leaves what it refused unsent, for a later round). A slow
 acknowledgement so delays only its own rows, never the batches behind it. Right after a batch
-a round publishes the rows that batch stored, named; now and then it sweeps up every row that
-has stayed unsent for a second (a crash, a refusal, another worker, a list status change),
-so two workers seldom publish the same row.
+the instructions it stored are sent from memory (`send_issued`: no query, no transaction),
+and its rejects by name; now and then a round sweeps up every row that has stayed unsent for
+a second (a crash, a refusal, another worker, a list status change), so two workers seldom
+publish the same row.
 """
 
 import json
 import logging
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,7 +43,7 @@ from alliance_connector.topics import HUB_SIGNER, REJECTED_TOPIC, instructions_t
 from hub.store.schema import instructions, rejects
 from hub.store.timestamps import as_utc
 
-__all__ = ["SWEEP_AGE", "OutboxRelay", "RelayResult", "Wanted"]
+__all__ = ["SWEEP_AGE", "OutboxRelay", "RelayResult", "Wanted", "instruction_message"]
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +64,9 @@ class RelayResult:
 
 @dataclass(frozen=True)
 class Wanted:
-    """What a round publishes: rows a batch just stored, named, and with `sweep` every row
+    """What a round publishes: rejects a batch just stored, named, and with `sweep` every row
     stored more than SWEEP_AGE ago and still unsent."""
 
-    instruction_ids: Collection[str] = ()
     reject_sources: Collection[tuple[str, int, int]] = ()
     sweep: bool = False
 
@@ -88,8 +88,8 @@ class _Sent:
         return self.future is not None and self.future.succeeded() and bool(self.confirmed_at)
 
 
-def _instruction(row: sa.Row[tuple[object, ...]]) -> SanctionInstruction:
-    m = row._mapping
+def instruction_message(m: Mapping[Any, Any]) -> SanctionInstruction:
+    """The message for an instruction row, as stored or as read back."""
     return SanctionInstruction(
         instruction_id=m["instruction_id"],
         target_member=m["target_member"],
@@ -100,7 +100,7 @@ def _instruction(row: sa.Row[tuple[object, ...]]) -> SanctionInstruction:
         cause=Cause(m["entry_id"], ListType(m["list_type"]), SignalCategory(m["category"])),
         legal_basis=m["legal_basis"],
         issued_at=as_utc(m["issued_at"]),
-        review_at=as_utc(m["review_at"]) if m["review_at"] else None,
+        review_at=as_utc(m["review_at"]) if m.get("review_at") else None,
         supersedes=m["supersedes"],
     )
 
@@ -151,10 +151,16 @@ class OutboxRelay:
                     )
             pending, refused = self._pending(connection, wanted)
         for row in pending:
-            self._send_instruction(row)
+            self._send_instruction(row._mapping)
         for row in refused:
             self._send_reject(row)
         return _result(confirmed)
+
+    def send_issued(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Send instructions a batch has just committed, from the rows it stored."""
+        for row in rows:
+            if ("instructions", row["instruction_id"]) not in self._in_flight:
+                self._send_instruction(row)
 
     def drain(self, engine: sa.Engine, timeout_s: float = 10.0) -> RelayResult:
         """Wait for the broker's answers to everything in flight and mark the confirmed."""
@@ -168,9 +174,7 @@ class OutboxRelay:
             connection,
             instructions,
             "instruction_id",
-            instructions.c.instruction_id.in_(sorted(wanted.instruction_ids))
-            if wanted.instruction_ids
-            else None,
+            None,
             wanted.sweep,
             (instructions.c.issued_at, instructions.c.instruction_id),
         )
@@ -222,19 +226,16 @@ class OutboxRelay:
                 del self._unsent_since[stale]
         return [r for i, r in chosen.items() if (table.name, i) not in self._in_flight]
 
-    def _send_instruction(self, row: sa.Row[Any]) -> None:
-        topic = instructions_topic(member_id(row.target_member))
+    def _send_instruction(self, row: Mapping[Any, Any]) -> None:
+        topic = instructions_topic(member_id(row["target_member"]))
         if self._unreachable_until.get(topic, 0.0) > time.monotonic():
             return  # stays unsent; a sweep after the pause tries again
-        value = self._sealed(self._instruction_schema, _instruction(row).to_record())
-        sent = _Sent(
-            instructions,
-            row.instruction_id,
-            as_utc(row.trigger_at) if row.trigger_at else None,
-            None,
-        )
-        sent.future = self._send(topic, row.instruction_id, value, sent)
-        self._in_flight[("instructions", row.instruction_id)] = sent
+        key = row["instruction_id"]
+        value = self._sealed(self._instruction_schema, instruction_message(row).to_record())
+        trigger_at = row["trigger_at"]
+        sent = _Sent(instructions, key, as_utc(trigger_at) if trigger_at else None, None)
+        sent.future = self._send(topic, key, value, sent)
+        self._in_flight[("instructions", key)] = sent
 
     def _send_reject(self, row: sa.Row[Any]) -> None:
         if self._unreachable_until.get(REJECTED_TOPIC, 0.0) > time.monotonic():

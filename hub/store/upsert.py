@@ -1,6 +1,6 @@
 """INSERT ... ON CONFLICT DO NOTHING for both backends, for idempotent writes."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ __all__ = ["insert_ignore"]
 
 
 def insert_ignore(
-    connection: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]
+    connection: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
 ) -> int:
     """Insert the rows that do not collide with an existing key; return how many were new."""
     if not rows:
