@@ -83,11 +83,20 @@ def row_hash(prev_hash: str, seq: int, recorded_at: datetime, entry: LedgerEntry
     milliseconds ("2026-11-28T11:14:47.189Z"). A naive `recorded_at` is taken as UTC, which is
     how SQLite hands back what `append` stored.
     """
+    body = canonical_json(dict(entry.body))
+    return _chained_hash(prev_hash, seq, _iso_millis(recorded_at), entry, body)
+
+
+def _chained_hash(prev_hash: str, seq: int, recorded_at: str, entry: LedgerEntry, body: str) -> str:
+    """`row_hash` from the parts `append` has already made: the time's text, shared by a
+    batch's rows, and the body's canonical JSON, which is also stored. A JSON list is its
+    items' JSON joined by commas in brackets, so the text is the one `canonical_json` makes
+    of the whole list."""
     topic, partition, offset = entry.source if entry.source is not None else (None, None, None)
     fields = [
         prev_hash,
         seq,
-        _iso_millis(recorded_at),
+        recorded_at,
         entry.kind,
         entry.actor,
         entry.ref,
@@ -95,9 +104,9 @@ def row_hash(prev_hash: str, seq: int, recorded_at: datetime, entry: LedgerEntry
         topic,
         partition,
         offset,
-        dict(entry.body),
     ]
-    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+    text = canonical_json(fields)[:-1] + "," + body + "]"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 _LEDGER_COLUMNS = (
@@ -156,14 +165,15 @@ def append(
         # A naive time is ambiguous on the way in; on the way out it can only mean UTC.
         raise ValueError("recorded_at must be timezone-aware")
     moment = _normalise_time(recorded_at)
+    moment_text = _iso_millis(moment)
     head_row = ledger_head.c.id == HEAD_ID
     seq, prev_hash = head if head is not None else lock_head(connection)
     rows: list[tuple[Any, ...]] = []
     for entry in entries:
         seq += 1
-        digest = row_hash(prev_hash, seq, moment, entry)
-        topic, partition, offset = entry.source or (None, None, None)
         body = canonical_json(dict(entry.body))
+        digest = _chained_hash(prev_hash, seq, moment_text, entry, body)
+        topic, partition, offset = entry.source or (None, None, None)
         # recorded_at is exactly the value hashed, so it reads back the same.
         rows.append(
             (seq, moment, entry.kind, entry.actor, entry.ref, entry.reason, topic, partition)

@@ -6,7 +6,7 @@ row was handled before a crash and is skipped, so offsets may be committed late 
 never happen twice. Every handled record gets exactly one ledger row that names it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -108,14 +108,19 @@ def _already_handled(
     return found & wanted
 
 
-def _already_accepted(
-    connection: sa.Connection, batch: Sequence[CheckedRecord]
-) -> set[tuple[str, str]]:
-    keys = {
-        (item.outcome.signal.reporter, str(item.outcome.signal.signal_id))
+def _signal_keys(batch: Sequence[CheckedRecord]) -> dict[tuple[str, int, int], tuple[str, str]]:
+    """Each accepted signal's (reporter, signal id), by its record's source: the replay key,
+    made once (a UUID's text costs more than the rest of a key lookup)."""
+    return {
+        item.source: (item.outcome.signal.reporter, str(item.outcome.signal.signal_id))
         for item in batch
         if isinstance(item.outcome, AcceptedSignal)
     }
+
+
+def _already_accepted(
+    connection: sa.Connection, keys: Collection[tuple[str, str]]
+) -> set[tuple[str, str]]:
     if not keys:
         return set()
     # Two plain IN lists (a batch has few reporters) use the (reporter, signal id) key and
@@ -125,7 +130,7 @@ def _already_accepted(
         .where(accepted_signals.c.reporter.in_(sorted({reporter for reporter, _ in keys})))
         .where(accepted_signals.c.signal_id.in_(sorted({signal_id for _, signal_id in keys})))
     )
-    return {(r.reporter, r.signal_id) for r in rows} & keys
+    return {(r.reporter, r.signal_id) for r in rows} & set(keys)
 
 
 def _ack_targets(connection: sa.Connection, acks: Sequence[AcceptedAck]) -> dict[str, str]:
@@ -193,10 +198,12 @@ class _Batch:
         counts[rejection.reason] = counts.get(rejection.reason, 0) + 1
         self.effects.reject_sources.append(item.source)
 
-    def accept_signal(self, item: CheckedRecord, signal: CreditSignal, cluster: str) -> None:
+    def accept_signal(
+        self, item: CheckedRecord, signal: CreditSignal, signal_id: str, cluster: str
+    ) -> None:
         self.sightings += [(signal.reporter, i) for i in present_identifiers(signal)]
         trigger = Trigger(
-            str(signal.signal_id),
+            signal_id,
             item.record_time,
             signal.reporter,
             signal.category is not SignalCategory.PRESENCE,
@@ -211,7 +218,7 @@ class _Batch:
                 len(self.entries),
                 {
                     "reporter": signal.reporter,
-                    "signal_id": str(signal.signal_id),
+                    "signal_id": signal_id,
                     "category": str(signal.category),
                     "cluster_id": cluster,
                     "received_at": self.now,
@@ -225,9 +232,7 @@ class _Batch:
             "identifiers": len(signal.subject),
         }
         self.entries.append(
-            LedgerEntry(
-                "SIGNAL_ACCEPTED", signal.reporter, body, str(signal.signal_id), source=item.source
-            )
+            LedgerEntry("SIGNAL_ACCEPTED", signal.reporter, body, signal_id, source=item.source)
         )
         self.effects.accepted += 1
 
@@ -309,7 +314,8 @@ def apply_batch(
     """
     head = lock_head(connection)
     handled = _already_handled(connection, batch)
-    accepted_before = _already_accepted(connection, batch)
+    keys = _signal_keys(batch)
+    accepted_before = _already_accepted(connection, keys.values())
     verdicts: list[tuple[CheckedRecord, Outcome]] = []
     skipped = 0
     for item in batch:
@@ -318,7 +324,7 @@ def apply_batch(
             continue
         outcome = item.outcome
         if isinstance(outcome, AcceptedSignal):
-            key = (outcome.signal.reporter, str(outcome.signal.signal_id))
+            key = keys[item.source]
             if key in accepted_before:
                 outcome = Rejection(Reason.REPLAY, f"signal {key[1]} from {key[0]} seen before")
             accepted_before.add(key)
@@ -332,7 +338,7 @@ def apply_batch(
         if isinstance(outcome, Rejection):
             work.reject(item, outcome)
         elif isinstance(outcome, AcceptedSignal):
-            work.accept_signal(item, outcome.signal, next(clusters))
+            work.accept_signal(item, outcome.signal, keys[item.source][1], next(clusters))
         else:
             work.apply_ack(item, outcome.ack, targets.get(outcome.ack.instruction_id))
     work.write()

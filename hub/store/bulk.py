@@ -1,5 +1,5 @@
 """Plain multi-row INSERTs through the driver, for the few places that write rows by the
-hundred thousand (list imports) or on every batch (the ledger).
+hundred thousand (list imports) or on every batch (the worker's effects).
 
 SQLAlchemy's executemany processes every parameter of every row in Python, which cost a
 list import most of its time. Here the statement is compiled once and the rows go to the
@@ -30,8 +30,11 @@ def bulk_insert(
     table: sa.Table,
     columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
+    skip_conflicts: bool = False,
 ) -> None:
-    """INSERT every row (values in `columns` order) inside the caller's transaction."""
+    """INSERT every row (values in `columns` order) inside the caller's transaction; with
+    `skip_conflicts`, rows colliding with an existing key are left out (ON CONFLICT DO
+    NOTHING, which both backends understand)."""
     unknown = [c for c in columns if c not in table.c]
     if unknown:
         raise ValueError(f"{table.name} has no column(s) {unknown}")
@@ -41,6 +44,8 @@ def bulk_insert(
     markers = ", ".join([marker] * len(columns))
     # Only the table's own, quoted names go into the text; values travel as parameters.
     statement = f"INSERT INTO {quoted} ({names}) VALUES ({markers})"  # noqa: S608
+    if skip_conflicts:
+        statement += " ON CONFLICT DO NOTHING"
     values = [tuple(row) for row in rows]
     dated = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, sa.DateTime)]
     if connection.dialect.name == "sqlite" and dated and values:

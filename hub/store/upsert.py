@@ -4,17 +4,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+
+from hub.store.bulk import bulk_insert
 
 __all__ = ["insert_ignore"]
 
 
 def insert_ignore(
     connection: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
-) -> int:
-    """Insert the rows that do not collide with an existing key; return how many were new."""
+) -> None:
+    """Insert the rows that do not collide with an existing key. Every row names the same
+    columns; those it leaves out get their server defaults."""
     if not rows:
-        return 0
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).on_conflict_do_nothing()
-    return int(connection.execute(statement, list(rows)).rowcount)
+        return
+    columns = list(rows[0])
+    if any(len(row) != len(columns) for row in rows):
+        raise ValueError(f"rows for {table.name} name different columns")
+    bulk_insert(connection, table, columns, ([row[c] for c in columns] for row in rows), True)
