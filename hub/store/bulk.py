@@ -6,6 +6,11 @@ list import most of its time. Here the statement is compiled once and the rows g
 driver as tuples. The one conversion SQLAlchemy would have made, SQLite's datetime text, is
 made here in its format (after converting to UTC, which is all the hub stores), so rows
 written either way read back identically.
+
+On PostgreSQL, psycopg's executemany still sends one INSERT per row, and the server parses
+and executes each: a 500-signal batch's ledger and accepted_signals rows took 22 of its 79 ms
+there. Plain inserts therefore go as one COPY; inserts that skip conflicts (COPY cannot)
+stay INSERTs.
 """
 
 from collections.abc import Iterable, Sequence
@@ -38,30 +43,62 @@ def bulk_insert(
     unknown = [c for c in columns if c not in table.c]
     if unknown:
         raise ValueError(f"{table.name} has no column(s) {unknown}")
-    names = ", ".join(connection.dialect.identifier_preparer.quote(c) for c in columns)
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    quoted = connection.dialect.identifier_preparer.format_table(table)
-    markers = ", ".join([marker] * len(columns))
-    # Only the table's own, quoted names go into the text; values travel as parameters.
-    statement = f"INSERT INTO {quoted} ({names}) VALUES ({markers})"  # noqa: S608
-    if skip_conflicts:
-        statement += " ON CONFLICT DO NOTHING"
     values = [tuple(row) for row in rows]
-    dated = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, sa.DateTime)]
-    if connection.dialect.name == "sqlite" and dated and values:
-        # Rows of one call mostly share their datetimes (the import's `now`): format each once.
-        texts: dict[datetime, str | None] = {}
-        converted = []
-        for row in values:
-            fields = list(row)
-            for i in dated:
-                moment = fields[i]
-                if moment is not None:
-                    text = texts.get(moment)
-                    if text is None:
-                        text = texts.setdefault(moment, _sqlite_text(moment))
-                    fields[i] = text
-            converted.append(tuple(fields))
-        values = converted
-    if values:
+    if not values:
+        return
+    preparer = connection.dialect.identifier_preparer
+    # Only the table's own, quoted names go into the text; values travel as parameters.
+    target = f"{preparer.format_table(table)} ({', '.join(preparer.quote(c) for c in columns)})"
+    if connection.dialect.name == "sqlite":
+        markers = ", ".join(["?"] * len(columns))
+        statement = f"INSERT INTO {target} VALUES ({markers})"  # noqa: S608
+        if skip_conflicts:
+            statement += " ON CONFLICT DO NOTHING"
+        connection.exec_driver_sql(statement, _sqlite_values(table, columns, values))
+    elif skip_conflicts or connection.dialect.driver != "psycopg":
+        markers = ", ".join(["%s"] * len(columns))
+        statement = f"INSERT INTO {target} VALUES ({markers})"  # noqa: S608
+        if skip_conflicts:
+            statement += " ON CONFLICT DO NOTHING"
         connection.exec_driver_sql(statement, values)
+    else:
+        _copy(connection, f"COPY {target} FROM STDIN", values)
+
+
+def _sqlite_values(
+    table: sa.Table, columns: Sequence[str], values: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """The rows with their datetimes as SQLite text, in SQLAlchemy's format."""
+    dated = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, sa.DateTime)]
+    if not dated:
+        return values
+    # Rows of one call mostly share their datetimes (the import's `now`): format each once.
+    texts: dict[datetime, str | None] = {}
+    converted = []
+    for row in values:
+        fields = list(row)
+        for i in dated:
+            moment = fields[i]
+            if moment is not None:
+                text = texts.get(moment)
+                if text is None:
+                    text = texts.setdefault(moment, _sqlite_text(moment))
+                fields[i] = text
+        converted.append(tuple(fields))
+    return converted
+
+
+def _copy(connection: sa.Connection, statement: str, values: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL's COPY, on the transaction's own connection. The driver's errors are
+    wrapped as SQLAlchemy wraps them (a duplicate key is an IntegrityError, a lost server an
+    OperationalError), so callers handle them alike whichever way the rows went."""
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+            with cursor.copy(statement) as copy:
+                for row in values:
+                    copy.write_row(row)
+    except dbapi.Error as exc:
+        raise sa.exc.DBAPIError.instance(
+            statement, None, exc, dbapi.Error, dialect=connection.dialect
+        ) from exc

@@ -59,3 +59,24 @@ def test_two_concurrent_appenders_make_one_chain(fresh_database_url: str) -> Non
     if engine.dialect.name == "postgresql":
         assert switches > BATCHES // 4
     engine.dispose()
+
+
+@BACKENDS
+def test_a_duplicate_source_is_an_integrity_error_and_writes_nothing(
+    fresh_database_url: str,
+) -> None:
+    """The worker tells a redelivered record (or a record the store refuses) by this error,
+    whichever way the backend takes the rows (COPY on PostgreSQL)."""
+    engine = open_engine(fresh_database_url)
+    upgrade(engine)
+    source = ("alliance.signals.mall", 0, 7)
+    first = LedgerEntry("SIGNAL_ACCEPTED", "mall", {"n": 1}, source=source)
+    with engine.begin() as connection:
+        append(connection, [first], datetime.now(UTC))
+    again = [LedgerEntry("SIGNAL_ACCEPTED", "mall", {"n": n}, source=source) for n in (2, 3)]
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        append(connection, again, datetime.now(UTC))
+    with engine.connect() as connection:
+        report = verify(connection, batch=128)
+        bodies = list(connection.execute(sa.select(ledger.c.body)).scalars())
+    assert (report.ok, report.rows, bodies) == (True, 1, ['{"n":1}'])
