@@ -1,12 +1,13 @@
 """The worker: a consumer-group member that turns signal and ack records into effects.
 
-Per batch, in this order (house style 6): verify the records (no I/O but one registry read),
-write all effects in one database transaction, and only then commit the offsets, explicitly,
-as last offset + 1. The outbox (instructions, rejects) is published from the stored rows. A
-crash anywhere replays the batch; effects are idempotent (see `effects`), so nothing is lost
-and nothing doubled. Poison records become rejects and never stop a partition. A database or
-broker that is down is retried with back-off, forever, with readiness reported false
-meanwhile: transient faults are never dead-lettered (`retry`).
+Per batch, in this order (house style 6): verify the records (no I/O but one registry read,
+of one number while the registry is unchanged: `registry`), write all effects in one database
+transaction, and only then commit the offsets, explicitly, as last offset + 1. The outbox
+(instructions, rejects) is published from the stored rows. A crash anywhere replays the
+batch; effects are idempotent (see `effects`), so nothing is lost and nothing doubled. Poison
+records become rejects and never stop a partition. A database or broker that is down is
+retried with back-off, forever, with readiness reported false meanwhile: transient faults are
+never dead-lettered (`retry`).
 
 Three processes share the work, so that one interpreter lock does not serialise it all:
 - this one: its consumer thread polls, checks and commits offsets (kafka-python's consumer is
@@ -43,6 +44,7 @@ from hub.pipeline.checks import (
     topic_owner,
 )
 from hub.pipeline.effects import CheckedRecord
+from hub.pipeline.registry import RegistryView
 from hub.pipeline.relay import RelayResult
 from hub.pipeline.retry import Retrier
 from hub.pipeline.signatures import SignatureVerifier, Verification
@@ -50,7 +52,6 @@ from hub.pipeline.store_process import StoreFailed, StoreProcess, StoreSetup
 from hub.pipeline.writer import Handoff
 from hub.policy.loading import default_policy
 from hub.policy.rules import Policy
-from hub.store.members import allowed_categories, keys_for
 
 __all__ = ["Worker", "WorkerOptions", "WorkerStats"]
 
@@ -122,6 +123,7 @@ class Worker:
         self.policy = policy or default_policy()
         self.engine = engine
         self._retrier = Retrier(self.options.backoff_max_s)
+        self._registry = RegistryView(engine)
         self.stats = WorkerStats() if keep_stats else None
         self._consumer = KafkaConsumer(
             group_id=self.options.group_id,
@@ -181,13 +183,8 @@ class Worker:
 
     def _context(self, topics: set[str]) -> CheckContext:
         owners = {owner for topic in topics if (owner := topic_owner(topic))}
-        with self.engine.connect() as connection:
-            return CheckContext(
-                keys_for(connection, owners),
-                allowed_categories(connection, owners),
-                self.options.max_skew,
-                self.options.max_bytes,
-            )
+        keys, categories = self._registry.read(owners)
+        return CheckContext(keys, categories, self.options.max_skew, self.options.max_bytes)
 
     def _commit_written(self) -> None:
         """Commit the offsets of batches the writer has finished (consumer thread only)."""

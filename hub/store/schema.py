@@ -28,6 +28,16 @@ members = sa.Table(
     sa.CheckConstraint(f"kind IN {MEMBER_KINDS!r}", name="kind"),
 )
 
+# One row, its version bumped by a trigger in the same transaction as any change to members,
+# their categories or keys (migration 0006), however it is made: the worker re-reads the
+# registry only when this number moved, and so still sees a revocation on its next batch.
+registry_version = sa.Table(
+    "registry_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
 # Public keys members sign with. A key id selects a key but decides nothing: validity is the
 # window [valid_from, valid_until) and the absence of revoked_at.
 member_keys = sa.Table(
