@@ -97,6 +97,14 @@ def _record_time(record: ConsumerRecord) -> datetime:
     return datetime.now(UTC)
 
 
+def _commit_answered(_offsets: object, response: object) -> None:
+    """An asynchronous offset commit's outcome (on the consumer's network thread)."""
+    if isinstance(response, Exception):
+        # After a rebalance the new owner replays these records and skips them; otherwise
+        # the next commit carries later offsets.
+        log.warning("offset commit failed (%s); effects are already stored", response)
+
+
 @dataclass(frozen=True)
 class _Checking:
     """A polled batch whose signatures are being verified."""
@@ -186,13 +194,21 @@ class Worker:
         keys, categories = self._registry.read(owners)
         return CheckContext(keys, categories, self.options.max_skew, self.options.max_bytes)
 
-    def _commit_written(self) -> None:
-        """Commit the offsets of batches the writer has finished (consumer thread only)."""
+    def _commit_written(self, wait: bool = False) -> None:
+        """Commit the offsets of batches the writer has finished (consumer thread only).
+
+        Without `wait` the commit is sent and not waited for: waiting cost every poll 1.5 ms
+        (7 ms at p99) at 1,000 signals/s. A commit that fails is only late: the next one
+        carries later offsets, and records replayed after a crash find their effects stored.
+        """
         offsets = self._store.written_offsets()
         # After a rebalance, partitions handed to another worker are theirs to commit.
         owned = self._consumer.assignment()
         offsets = {tp: offset for tp, offset in offsets.items() if tp in owned}
         if not offsets:
+            return
+        if not wait:
+            self._consumer.commit_async(offsets, callback=_commit_answered)
             return
         try:
             self._consumer.commit(offsets)
@@ -274,7 +290,7 @@ class Worker:
 
     def _commit_written_after_stop(self) -> None:
         try:
-            self._commit_written()
+            self._commit_written(wait=True)
         except StoreFailed:
             pass  # already being raised from the loop, or it ended after its last batch
 
