@@ -9,8 +9,8 @@ written either way read back identically.
 
 On PostgreSQL, psycopg's executemany still sends one INSERT per row, and the server parses
 and executes each: a 500-signal batch's ledger and accepted_signals rows took 22 of its 79 ms
-there. Plain inserts therefore go as one COPY; inserts that skip conflicts (COPY cannot)
-stay INSERTs.
+there. Plain inserts therefore go as one COPY, and inserts that skip conflicts (which COPY
+cannot) as one INSERT of the rows unnested from an array per column.
 """
 
 from collections.abc import Iterable, Sequence
@@ -49,18 +49,22 @@ def bulk_insert(
     preparer = connection.dialect.identifier_preparer
     # Only the table's own, quoted names go into the text; values travel as parameters.
     target = f"{preparer.format_table(table)} ({', '.join(preparer.quote(c) for c in columns)})"
-    if connection.dialect.name == "sqlite":
-        markers = ", ".join(["?"] * len(columns))
+    conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+    if connection.dialect.name == "sqlite" or connection.dialect.driver != "psycopg":
+        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        markers = ", ".join([marker] * len(columns))
         statement = f"INSERT INTO {target} VALUES ({markers})"  # noqa: S608
-        if skip_conflicts:
-            statement += " ON CONFLICT DO NOTHING"
-        connection.exec_driver_sql(statement, _sqlite_values(table, columns, values))
-    elif skip_conflicts or connection.dialect.driver != "psycopg":
-        markers = ", ".join(["%s"] * len(columns))
-        statement = f"INSERT INTO {target} VALUES ({markers})"  # noqa: S608
-        if skip_conflicts:
-            statement += " ON CONFLICT DO NOTHING"
-        connection.exec_driver_sql(statement, values)
+        if connection.dialect.name == "sqlite":
+            values = _sqlite_values(table, columns, values)
+        connection.exec_driver_sql(statement + conflicts, values)
+    elif skip_conflicts:
+        # One array per column, unnested into rows by the server: one statement, whose text
+        # does not grow with the rows.
+        types = [table.c[c].type.compile(dialect=connection.dialect) for c in columns]
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        statement = f"INSERT INTO {target} SELECT * FROM unnest({arrays})"  # noqa: S608
+        columns_of_values = tuple(list(column) for column in zip(*values, strict=True))
+        connection.exec_driver_sql(statement + conflicts, columns_of_values)
     else:
         _copy(connection, f"COPY {target} FROM STDIN", values)
 
