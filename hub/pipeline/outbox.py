@@ -1,10 +1,11 @@
 """Publishing the outbox: list changes, then unsent instructions and rejects.
 
-The writer runs a round right after storing a batch that issued instructions or rejects, and
-at least every 0.2 s otherwise (rows a crash or another worker left unsent, list changes,
-retries). It is the writer's because on SQLite one connection writes at a time, and marking
-rows sent is a write: a second thread would wait on SQLite's sleeping busy loop while the
-writer, always busy under load, wins every time.
+Right after storing a batch the writer sends the instructions it issued, from memory, and
+runs a round if it stored rejects; and a round at least every 0.2 s (marking sent what the
+broker confirmed, rows a crash or another worker left unsent, list changes, retries). Rounds
+are the writer's because on SQLite one connection writes at a time, and marking rows sent is
+a write: a second thread would wait on SQLite's sleeping busy loop while the writer, always
+busy under load, wins every time.
 Offsets never wait for a round; the outbox rows are stored, so a crash before they are
 published loses nothing.
 """

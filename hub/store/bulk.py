@@ -1,5 +1,5 @@
-"""Plain multi-row INSERTs through the driver, for the few places that write rows by the
-hundred thousand (list imports) or on every batch (the worker's effects).
+"""Many rows at once, through the driver, for the few places that write rows by the hundred
+thousand (list imports) or on every batch (the worker's effects).
 
 SQLAlchemy's executemany processes every parameter of every row in Python, which cost a
 list import most of its time. Here the statement is compiled once and the rows go to the

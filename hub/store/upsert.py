@@ -17,7 +17,9 @@ def insert_ignore(
     columns; those it leaves out get their server defaults."""
     if not rows:
         return
-    columns = list(rows[0])
-    if any(len(row) != len(columns) for row in rows):
+    names = rows[0].keys()
+    if any(row.keys() != names for row in rows):
         raise ValueError(f"rows for {table.name} name different columns")
-    bulk_insert(connection, table, columns, ([row[c] for c in columns] for row in rows), True)
+    columns = list(names)
+    values = ([row[c] for c in columns] for row in rows)
+    bulk_insert(connection, table, columns, values, skip_conflicts=True)
