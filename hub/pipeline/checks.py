@@ -22,7 +22,7 @@ from alliance_connector.envelope import SignedEnvelope, decode_envelope, decode_
 from alliance_connector.errors import MessageRejected
 from alliance_connector.messages import CreditSignal, InstructionAck
 from alliance_connector.reasons import Reason
-from alliance_connector.signing import VerifyKey, pae
+from alliance_connector.signing import VerifyKey
 from alliance_connector.topics import ACKS_PREFIX, SIGNALS_PREFIX
 from alliance_connector.validation import validate_ack, validate_signal
 from hub.pipeline.signatures import SignatureCheck, verify_all
@@ -111,8 +111,7 @@ class _Opened:
     @property
     def signature_check(self) -> SignatureCheck:
         envelope = self.envelope
-        signed = pae(envelope.payload_type, envelope.payload)
-        return SignatureCheck(self.key.raw, signed, envelope.signature)
+        return SignatureCheck(self.key.raw, envelope.signing_input, envelope.signature)
 
 
 def _open(value: bytes | None, topic: str, record_time: datetime, context: CheckContext) -> _Opened:

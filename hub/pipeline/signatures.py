@@ -1,7 +1,7 @@
 """Checking a batch's Ed25519 signatures, in child processes.
 
 A signature check is the costliest step of a record and needs nothing but bytes: the signer's
-raw public key, the signed bytes (PAE of payload type and payload) and the signature. Sent to
+raw public key, the signed bytes (the PAE of the envelope's signed part) and the signature. Sent to
 a child process, it costs one small pickle per batch each way and runs beside the worker's
 Python work instead of taking turns with it under one interpreter lock. Everything that reads
 what a record says stays in the worker and runs only after its signature verified.
@@ -16,11 +16,9 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import lru_cache
 from typing import NamedTuple
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from alliance_connector.signing import verify_strict
 
 __all__ = ["SignatureCheck", "SignatureVerifier", "Verification", "verify_all"]
 
@@ -33,26 +31,14 @@ GIVE_UP_AFTER = 3
 
 class SignatureCheck(NamedTuple):
     public_key: bytes  # raw 32 bytes, as registered
-    signed: bytes  # PAE(payload type, payload): the exact bytes the signature covers
+    signed: bytes  # the exact bytes the signature covers (wire contract §5)
     signature: bytes
 
 
-@lru_cache(maxsize=4096)
-def _public_key(raw: bytes) -> Ed25519PublicKey:
-    return Ed25519PublicKey.from_public_bytes(raw)
-
-
 def verify_all(checks: Sequence[SignatureCheck]) -> list[bool]:
-    """Whether each signature verifies; a malformed key or signature simply does not."""
-    results = []
-    for check in checks:
-        try:
-            _public_key(check.public_key).verify(check.signature, check.signed)
-        except (InvalidSignature, ValueError):
-            results.append(False)
-        else:
-            results.append(True)
-    return results
+    """Whether each signature verifies by the contract's strict rule; a malformed key or
+    signature simply does not."""
+    return [verify_strict(*check) for check in checks]
 
 
 def _end_with_parent(parent: int) -> None:

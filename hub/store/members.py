@@ -5,12 +5,14 @@ old one is still valid, and the old one expires or is revoked later. Lookups tak
 signers at once, so the worker reads the keys for a whole batch in one query.
 """
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
+from alliance_connector.edwards25519 import WeakPublicKey
 from alliance_connector.messages import SignalCategory
 from alliance_connector.signing import VerifyKey
 from alliance_connector.topics import HUB_SIGNER, MemberId, member_id
@@ -25,6 +27,8 @@ __all__ = [
     "register_member",
     "revoke_key",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,21 +93,27 @@ def revoke_key(connection: sa.Connection, key_id: str, at: datetime) -> bool:
 
 
 def keys_for(connection: sa.Connection, signers: Iterable[str]) -> dict[tuple[str, str], KeyRecord]:
-    """Every key of these signers, by (signer, key id)."""
+    """Every key of these signers, by (signer, key id). A weak key stored before keys were
+    checked at registration is left out, so its records are refused as UNKNOWN_KEY."""
     wanted = set(signers) - {HUB_SIGNER}
     if not wanted:
         return {}
     rows = connection.execute(sa.select(member_keys).where(member_keys.c.member_id.in_(wanted)))
-    return {
-        (row.member_id, row.key_id): KeyRecord(
-            VerifyKey(row.key_id, row.public_key),
+    found = {}
+    for row in rows:
+        try:
+            key = VerifyKey(row.key_id, row.public_key)
+        except WeakPublicKey as weak:
+            log.warning("a stored key of member %s is left out: %s", row.member_id, weak)
+            continue
+        found[(row.member_id, row.key_id)] = KeyRecord(
+            key,
             row.member_id,
             as_utc(row.valid_from),
             as_utc(row.valid_until) if row.valid_until else None,
             as_utc(row.revoked_at) if row.revoked_at else None,
         )
-        for row in rows
-    }
+    return found
 
 
 def allowed_categories(

@@ -28,6 +28,7 @@ from alliance_connector.publisher import prepare_signal
 from hub.ledger.verify import verify
 from hub.store.members import add_key, revoke_key
 from hub.store.schema import accepted_signals, instructions, ledger, rejects
+from tests.envelopes import resigned
 from tests.integration.alliance import TOKEN_KEY, Alliance, RunningWorker, read_topic, wait_until
 
 USCC = Identifier(IdentifierScheme.USCC, "91330100799655058B")
@@ -64,12 +65,7 @@ def test_every_reason_code_is_produced_and_the_worker_goes_on(alliance: Alliance
     good = prepare_signal(valid(), shop.id, shop.key, TOKEN_KEY)[1]
     tampered = bytearray(good)
     tampered[60] ^= 0x01
-    sealed = SignedEnvelope(**{**dataclasses.asdict(_decode(good))})
-    unknown_schema = dataclasses.replace(
-        sealed,
-        schema_fingerprint=b"\x11" * 32,
-        signature=shop.key.sign(sealed.payload_type, sealed.payload),
-    ).to_bytes()
+    unknown_schema = resigned(_decode(good), shop.key, schema_fingerprint=b"\x11" * 32).to_bytes()
     clear_mobile = dataclasses.replace(
         valid(), subject=(Identifier(IdentifierScheme.MOBILE, "+8613812345678"),)
     )

@@ -20,6 +20,7 @@ from hub.pipeline.checks import (
 )
 from hub.pipeline.signatures import SignatureVerifier
 from hub.store.members import KeyRecord
+from tests.envelopes import rebuilt
 from tests.testvectors import AT, SIGNAL
 
 KEY = SigningKey.from_seed(bytes(range(32)))
@@ -38,7 +39,7 @@ CONTEXT = CheckContext(
 
 def envelope(**changes: object) -> SignedEnvelope:
     sealed = seal(catalog().newest("CreditSignal"), SIGNAL.to_record(), "shop-a", KEY, AT)
-    return sealed if not changes else SignedEnvelope(**(sealed.__dict__ | changes))
+    return rebuilt(sealed, **changes)
 
 
 def outcome_kind(outcome: object) -> str:

@@ -5,13 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from alliance_connector.envelope import (
-    SignedEnvelope,
-    decode_envelope,
-    decode_payload,
-    open_verified,
-    seal,
-)
+from alliance_connector.envelope import SignedEnvelope, decode_envelope, open_verified, seal
 from alliance_connector.errors import (
     MalformedMessage,
     Oversize,
@@ -24,6 +18,7 @@ from alliance_connector.messages import CreditSignal
 from alliance_connector.reasons import Reason
 from alliance_connector.schemas import catalog
 from alliance_connector.signing import SigningKey, VerifyKey
+from tests.envelopes import rebuilt, resigned
 from tests.testvectors import SIGNAL
 
 KEY = SigningKey.from_seed(bytes(range(32)))
@@ -92,59 +87,49 @@ def test_wrong_signer_and_unpinned_key_are_refused_before_verifying() -> None:
 
 def test_tampered_payload_fails_the_signature_not_the_decoder() -> None:
     envelope = sealed()
-    tampered = SignedEnvelope(
-        envelope.payload_type,
-        envelope.payload[:-1] + bytes([envelope.payload[-1] ^ 1]),
-        envelope.schema_fingerprint,
-        envelope.signer,
-        envelope.key_id,
-        envelope.issued_at,
-        envelope.signature,
-    )
+    tampered = rebuilt(envelope, payload=envelope.payload[:-1] + bytes([envelope.payload[-1] ^ 1]))
     with pytest.raises(SignatureRejected) as raised:
         open_verified(tampered.to_bytes(), pinned, "shop-a")
     assert raised.value.reason is Reason.BAD_SIGNATURE
 
 
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("issued_at", datetime(2026, 11, 1, 8, 0, 1, tzinfo=UTC)),
+        ("key_id", "ed25519:0000000000000000"),
+        ("signer", "shop-b"),
+        ("schema_fingerprint", bytes(32)),
+        ("payload_type", "application/vnd.alliance.instruction-ack.v1+avro"),
+    ],
+)
+def test_every_envelope_field_is_signed(field: str, value: object) -> None:
+    envelope = seal(catalog().newest("CreditSignal"), SIGNAL.to_record(), "shop-a", KEY)
+    with pytest.raises(SignatureRejected):
+        rebuilt(envelope, **{field: value}).verify(KEY.verify_key)
+
+
+def test_a_version_1_envelope_is_a_decode_error() -> None:
+    # Version 1 had no envelope_version: it began with payload_type's length (46: zig-zag 0x5c).
+    version_1 = sealed().to_bytes()[1:]
+    with pytest.raises(MalformedMessage, match="envelope_version"):
+        decode_envelope(version_1)
+
+
 def test_unknown_fingerprint_and_mismatched_type_are_schema_errors() -> None:
     envelope = sealed()
     ack_type = catalog().newest("InstructionAck").payload_type
-    unknown = SignedEnvelope(
-        envelope.payload_type,
-        envelope.payload,
-        b"\x00" * 32,
-        "shop-a",
-        KEY.key_id,
-        envelope.issued_at,
-        envelope.signature,
-    )
+    unknown = resigned(envelope, KEY, schema_fingerprint=b"\x00" * 32)
     with pytest.raises(UnknownSchema) as raised:
-        decode_payload(unknown)
+        open_verified(unknown.to_bytes(), pinned, "shop-a")
     assert raised.value.reason is Reason.SCHEMA_UNKNOWN
-    relabelled = SignedEnvelope(
-        ack_type,
-        envelope.payload,
-        envelope.schema_fingerprint,
-        "shop-a",
-        KEY.key_id,
-        envelope.issued_at,
-        KEY.sign(ack_type, envelope.payload),
-    )
+    relabelled = resigned(envelope, KEY, payload_type=ack_type)
     with pytest.raises(UnknownSchema, match="does not match"):
         open_verified(relabelled.to_bytes(), pinned, "shop-a")
 
 
 def test_signed_garbage_payload_is_a_decode_error() -> None:
-    schema = catalog().newest("CreditSignal")
     payload = b"\x48" + uuid.uuid4().bytes
-    envelope = SignedEnvelope(
-        schema.payload_type,
-        payload,
-        schema.fingerprint,
-        "shop-a",
-        KEY.key_id,
-        datetime.now(UTC),
-        KEY.sign(schema.payload_type, payload),
-    )
+    envelope = resigned(sealed(), KEY, payload=payload)
     with pytest.raises(MalformedMessage):
         open_verified(envelope.to_bytes(), pinned, "shop-a")

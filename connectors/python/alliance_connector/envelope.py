@@ -1,13 +1,17 @@
 """The signed envelope around every message: seal on the way out, open and verify on the way in.
 
+Envelope version 2 signs every field: the signature is the envelope's last 64 bytes and covers
+PAE(ENVELOPE_SIGNING_TYPE, every byte before them). So the receiver verifies the very bytes it
+received, and nothing (issued_at, key id, fingerprint) can be changed without breaking it.
+
 Opening follows the order that keeps untrusted bytes away from the Avro payload decoder:
 size cap -> envelope decode -> (caller: signer owns topic, key lookup) -> signature over the
-exact payload bytes -> payload decode by schema fingerprint. Each step is its own function so
-the hub can put its registry checks between them; `open_verified` chains them for members.
+exact bytes -> payload decode by schema fingerprint. Each step is its own function so the hub
+can put its registry checks between them; `open_verified` chains them for members.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -15,9 +19,11 @@ from typing import Any
 from alliance_connector.codec import AvroCodec
 from alliance_connector.errors import MalformedMessage, Oversize, SignerMismatch, UntrustedSigner
 from alliance_connector.schemas import PayloadSchema, SchemaCatalog, catalog, envelope_schema
-from alliance_connector.signing import SigningKey, VerifyKey
+from alliance_connector.signing import SIGNATURE_SIZE, SigningKey, VerifyKey, pae
 
 __all__ = [
+    "ENVELOPE_SIGNING_TYPE",
+    "ENVELOPE_VERSION",
     "MAX_ENVELOPE_BYTES",
     "OpenedMessage",
     "SignedEnvelope",
@@ -29,6 +35,10 @@ __all__ = [
 
 # Far above any real signal (a few hundred bytes) and far below Kafka's 1 MiB default.
 MAX_ENVELOPE_BYTES = 64 * 1024
+ENVELOPE_VERSION = 2
+# The type in the PAE of what an envelope signs; no payload type can be this, so a v2
+# signature and a v1 one (over PAE(payload_type, payload)) can never stand for each other.
+ENVELOPE_SIGNING_TYPE = "application/vnd.alliance.signed-envelope.v2+avro"
 
 
 @cache
@@ -36,9 +46,16 @@ def _envelope_codec() -> AvroCodec:
     return AvroCodec(envelope_schema())  # parsed once, on first use
 
 
+@cache
+def _version_codec() -> AvroCodec:
+    """Reads only the version, the first field: any version's envelope starts with it."""
+    fields = [{"name": "envelope_version", "type": "int"}]
+    return AvroCodec({"type": "record", "name": "EnvelopeVersion", "fields": fields})
+
+
 @dataclass(frozen=True)
 class SignedEnvelope:
-    """The decoded envelope. Only payload_type and payload are covered by the signature."""
+    """The decoded envelope. `signed` is its bytes before the signature: all that is signed."""
 
     payload_type: str
     payload: bytes
@@ -46,25 +63,49 @@ class SignedEnvelope:
     signer: str
     key_id: str
     issued_at: datetime
+    signed: bytes
     signature: bytes
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        payload_type: str,
+        payload: bytes,
+        schema_fingerprint: bytes,
+        signer: str,
+        key_id: str,
+        issued_at: datetime,
+        signature: bytes = bytes(SIGNATURE_SIZE),
+    ) -> "SignedEnvelope":
+        """The envelope of these fields, its signed bytes encoded from them."""
+        fields = {
+            "envelope_version": ENVELOPE_VERSION,
+            "payload_type": payload_type,
+            "payload": payload,
+            "schema_fingerprint": schema_fingerprint,
+            "signer": signer,
+            "key_id": key_id,
+            "issued_at": issued_at,
+            "signature": signature,  # the last field: what precedes it is what is signed
+        }
+        signed = _envelope_codec().encode(fields)[:-SIGNATURE_SIZE]
+        return cls(
+            payload_type, payload, schema_fingerprint, signer, key_id, issued_at, signed, signature
+        )
 
     def to_bytes(self) -> bytes:
         """Binary Avro of the envelope, as it goes on the wire."""
-        return _envelope_codec().encode(
-            {
-                "payload_type": self.payload_type,
-                "payload": self.payload,
-                "schema_fingerprint": self.schema_fingerprint,
-                "signer": self.signer,
-                "key_id": self.key_id,
-                "issued_at": self.issued_at,
-                "signature": self.signature,
-            }
-        )
+        return self.signed + self.signature
+
+    @property
+    def signing_input(self) -> bytes:
+        """The exact bytes the signature is over: PAE(ENVELOPE_SIGNING_TYPE, signed)."""
+        return pae(ENVELOPE_SIGNING_TYPE, self.signed)
 
     def verify(self, key: VerifyKey) -> None:
-        """Raise SignatureRejected unless `key` signed exactly this payload type and payload."""
-        key.verify(self.payload_type, self.payload, self.signature)
+        """Raise SignatureRejected unless `key` signed exactly these envelope bytes."""
+        key.verify(ENVELOPE_SIGNING_TYPE, self.signed, self.signature)
 
 
 def seal(
@@ -75,20 +116,20 @@ def seal(
     issued_at: datetime | None = None,
     schemas: SchemaCatalog | None = None,
 ) -> SignedEnvelope:
-    """Encode `record` with `schema`, sign the exact bytes and wrap them in an envelope."""
+    """Encode `record` with `schema`, wrap it in an envelope and sign the envelope's bytes."""
     payload = (schemas or catalog()).codec(schema).encode(record)
     issued_at = issued_at or datetime.now(UTC)
     # The wire keeps milliseconds; truncate here so the sealed value equals the decoded one.
     issued_at = issued_at.replace(microsecond=issued_at.microsecond // 1000 * 1000)
-    return SignedEnvelope(
+    unsigned = SignedEnvelope.build(
         payload_type=schema.payload_type,
         payload=payload,
         schema_fingerprint=schema.fingerprint,
         signer=signer,
         key_id=key.key_id,
         issued_at=issued_at,
-        signature=key.sign(schema.payload_type, payload),
     )
+    return replace(unsigned, signature=key.sign(ENVELOPE_SIGNING_TYPE, unsigned.signed))
 
 
 def decode_envelope(data: bytes | None, max_bytes: int = MAX_ENVELOPE_BYTES) -> SignedEnvelope:
@@ -97,6 +138,8 @@ def decode_envelope(data: bytes | None, max_bytes: int = MAX_ENVELOPE_BYTES) -> 
         raise MalformedMessage("the record has no value")
     if len(data) > max_bytes:
         raise Oversize(f"{len(data)} bytes exceed the cap of {max_bytes}")
+    if _version_codec().read_prefix(data).get("envelope_version") != ENVELOPE_VERSION:
+        raise MalformedMessage(f"envelope_version: only version {ENVELOPE_VERSION} is accepted")
     fields = _envelope_codec().decode(data)
     issued_at = fields["issued_at"]
     if not isinstance(issued_at, datetime):  # fastavro maps timestamp-millis to datetime
@@ -108,6 +151,7 @@ def decode_envelope(data: bytes | None, max_bytes: int = MAX_ENVELOPE_BYTES) -> 
         signer=fields["signer"],
         key_id=fields["key_id"],
         issued_at=issued_at,
+        signed=data[:-SIGNATURE_SIZE],
         signature=fields["signature"],
     )
 
@@ -144,10 +188,10 @@ def open_verified(
     """
     envelope = decode_envelope(data, max_bytes)
     if envelope.signer != expected_signer:
-        raise SignerMismatch(f"signed by {envelope.signer!r}, expected {expected_signer!r}")
+        raise SignerMismatch(f"signer: not {expected_signer!r}, who owns the topic")
     key = find_key(envelope.signer, envelope.key_id)
     if key is None:
-        raise UntrustedSigner(f"key {envelope.key_id!r} is not pinned for {envelope.signer!r}")
+        raise UntrustedSigner(f"key_id: no key of {expected_signer!r} is pinned under it")
     envelope.verify(key)
     schema, record = decode_payload(envelope, schemas)
     return OpenedMessage(envelope, schema, record)

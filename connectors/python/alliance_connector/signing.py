@@ -3,21 +3,26 @@
     PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body
 
 with LEN the byte length in ASCII decimal and SP one space (0x20), as the DSSE protocol
-defines it. Binding the payload type stops a signature over one kind of record being passed
-off as another; signing the exact bytes means nobody ever re-encodes Avro to verify.
+defines it. Binding the type stops a signature over one kind of message being passed off as
+another; signing the exact bytes means nobody ever re-encodes Avro to verify.
 Keys are pinned: a key is an Ed25519 public key, raw 32 bytes, and nothing else verifies.
+Verification is RFC 8032's, made strict for the edge cases where libraries disagree
+(alliance_connector.edwards25519): weak public keys are refused when a key is built, and
+signatures with a small-order R or a non-canonical S before the equation is computed.
 """
 
 import base64
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from alliance_connector.edwards25519 import check_public_key, signature_is_strict
 from alliance_connector.errors import KeyFileError, SignatureRejected
 
 __all__ = [
@@ -27,6 +32,7 @@ __all__ = [
     "SigningKey",
     "VerifyKey",
     "pae",
+    "verify_strict",
 ]
 
 PUBLIC_KEY_SIZE = 32
@@ -39,18 +45,33 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %b %d %b" % (len(type_bytes), type_bytes, len(payload), payload)
 
 
+@lru_cache(maxsize=4096)
+def _public_key(raw: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(raw)  # parsed once per key, not per signature
+
+
+def verify_strict(public_key: bytes, signed: bytes, signature: bytes) -> bool:
+    """Whether `signature` is a strict Ed25519 signature of `signed` under `public_key`
+    (a key VerifyKey accepted): the contract's one verification rule (wire contract §5)."""
+    if not signature_is_strict(signature):
+        return False
+    try:
+        _public_key(public_key).verify(signature, signed)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class VerifyKey:
-    """A pinned Ed25519 public key and the id it is registered under."""
+    """A pinned Ed25519 public key and the id it is registered under. Building one refuses
+    every key that is not a canonical point of prime order (WeakPublicKey, a ValueError)."""
 
     key_id: str
     raw: bytes
 
     def __post_init__(self) -> None:
-        if len(self.raw) != PUBLIC_KEY_SIZE:
-            raise ValueError(
-                f"an Ed25519 public key has {PUBLIC_KEY_SIZE} bytes, not {len(self.raw)}"
-            )
+        check_public_key(bytes(self.raw))
 
     @classmethod
     def from_b64(cls, key_id: str, raw_b64: str) -> "VerifyKey":
@@ -66,12 +87,8 @@ class VerifyKey:
         """Raise SignatureRejected unless `signature` signs PAE(payload_type, payload)."""
         if len(signature) != SIGNATURE_SIZE:
             raise SignatureRejected(f"signature has {len(signature)} bytes, not {SIGNATURE_SIZE}")
-        try:
-            Ed25519PublicKey.from_public_bytes(self.raw).verify(
-                signature, pae(payload_type, payload)
-            )
-        except InvalidSignature as exc:
-            raise SignatureRejected(f"signature does not verify under key {self.key_id}") from exc
+        if not verify_strict(self.raw, pae(payload_type, payload), signature):
+            raise SignatureRejected("signature does not verify under the signer's key")
 
 
 def key_id_for(raw_public_key: bytes) -> str:
