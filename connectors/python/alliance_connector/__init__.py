@@ -10,6 +10,7 @@ The hub reuses these modules for the wire format, so there is one implementation
 `docs/wire-contract.md` describes the same contract for any other language.
 """
 
+from alliance_connector.edwards25519 import WeakPublicKey
 from alliance_connector.envelope import (
     MAX_ENVELOPE_BYTES,
     OpenedMessage,
@@ -112,6 +113,7 @@ __all__ = [
     "Severity",
     "SignalCategory",
     "SignatureRejected",
+    "WeakPublicKey",
     "SignedEnvelope",
     "SignerMismatch",
     "SigningKey",
