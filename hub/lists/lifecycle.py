@@ -8,13 +8,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from alliance_connector.messages import ListType, SignalCategory
+from alliance_connector.messages import ListType
 from hub.ledger.chain import append
 from hub.lists.model import ListStatus
 from hub.lists.status import Transition, change_status
 from hub.lists.tasks import close_open_tasks, open_overdue_tasks
 from hub.pipeline.instructions import NewInstruction, Trigger, ledger_entries, reconcile_entry
-from hub.pipeline.matching import EntryMatch, clusters_of_entry
+from hub.pipeline.matching import clusters_of_entry, current_entry
 from hub.policy.rules import Policy
 from hub.store.schema import list_entries
 
@@ -60,14 +60,7 @@ def reconcile(
 ) -> tuple[list[NewInstruction], list[NewInstruction]]:
     """Bring the entry's instructions in line with its current state and the presence rules;
     record them in the ledger; return (issued, lifted)."""
-    row = connection.execute(
-        sa.select(list_entries.c.list_type, list_entries.c.category, list_entries.c.status).where(
-            list_entries.c.entry_id == entry_id
-        )
-    ).one()
-    entry = EntryMatch(
-        entry_id, ListType(row.list_type), SignalCategory(row.category), ListStatus(row.status)
-    )
+    entry = current_entry(connection, entry_id)
     clusters = clusters_of_entry(connection, entry_id)
     issued, lifted = reconcile_entry(connection, entry, clusters, policy, trigger, now)
     append(connection, ledger_entries(issued + lifted), now)

@@ -58,6 +58,7 @@ class AcceptedSignal:
 @dataclass(frozen=True)
 class AcceptedAck:
     ack: InstructionAck
+    issued_at: datetime  # the envelope's, on the member's clock like acked_at (hub.pipeline.acks)
 
 
 Outcome = AcceptedSignal | AcceptedAck | Rejection
@@ -145,8 +146,20 @@ def _read(opened: _Opened, topic: str, record_time: datetime, context: CheckCont
     if topic.startswith(ACKS_PREFIX) and kind == "InstructionAck":
         ack = InstructionAck.from_record(record)
         validate_ack(ack, signer=envelope.signer)
-        return AcceptedAck(ack)
+        _check_acked_at(ack, record_time, context)
+        return AcceptedAck(ack, envelope.issued_at)
     raise _Refused(Reason.SCHEMA_UNKNOWN, f"a {kind} does not belong on {topic}")
+
+
+def _check_acked_at(ack: InstructionAck, record_time: datetime, context: CheckContext) -> None:
+    """acked_at is a time on the member's clock, like issued_at, and is trusted as far: within
+    the clock-skew tolerance of the record's timestamp."""
+    if abs(ack.acked_at - record_time) > context.max_skew:
+        raise _Refused(
+            Reason.CLOCK_SKEW,
+            f"acked_at is more than the clock-skew tolerance ({context.max_skew}) from the "
+            "record's timestamp",
+        )
 
 
 def _guarded(step: Callable[..., T], *args: Any) -> T | Rejection:

@@ -1,5 +1,5 @@
 """A batch's effects, in one database transaction: ledger rows, rejects, replay table, identity
-links, presences, instructions and acknowledgements.
+links, presences, instructions, acknowledgements and the claims they made.
 
 Idempotent by construction: a record whose (topic, partition, offset) already has its ledger
 row was handled before a crash and is skipped, so offsets may be committed late but effects
@@ -13,11 +13,12 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from alliance_connector.identifiers import Identifier
-from alliance_connector.messages import CreditSignal, InstructionAck, SignalCategory
+from alliance_connector.messages import CreditSignal, SignalCategory
 from alliance_connector.reasons import Reason
 from alliance_connector.topics import ACKS_PREFIX
 from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.lists.index import ListIndex
+from hub.pipeline.acks import APPLIED, AckTarget, ack_targets, claim_row
 from hub.pipeline.checks import AcceptedAck, AcceptedSignal, Outcome, Rejection, topic_owner
 from hub.pipeline.instructions import (
     NewInstruction,
@@ -28,7 +29,7 @@ from hub.pipeline.instructions import (
 from hub.pipeline.linking import link_all, present_identifiers, record_presence
 from hub.policy.rules import Policy
 from hub.store.bulk import bulk_insert
-from hub.store.schema import accepted_signals, instructions, ledger, rejects
+from hub.store.schema import accepted_signals, ack_claims, instructions, ledger, rejects
 
 __all__ = ["KEPT_ORIGINAL_BYTES", "BatchEffects", "CheckedRecord", "apply_batch"]
 
@@ -133,18 +134,6 @@ def _already_accepted(
     return {(r.reporter, r.signal_id) for r in rows} & set(keys)
 
 
-def _ack_targets(connection: sa.Connection, acks: Sequence[AcceptedAck]) -> dict[str, str]:
-    ids = sorted({a.ack.instruction_id for a in acks})
-    if not ids:
-        return {}
-    rows = connection.execute(
-        sa.select(instructions.c.instruction_id, instructions.c.target_member).where(
-            instructions.c.instruction_id.in_(ids)
-        )
-    )
-    return {r.instruction_id: r.target_member for r in rows}
-
-
 class _Batch:
     """Collects one batch's rows; `apply_batch` drives it."""
 
@@ -166,6 +155,7 @@ class _Batch:
         self.reject_rows: list[dict[str, object]] = []
         self.accepted_rows: list[tuple[int, dict[str, object]]] = []  # (entry index, row)
         self.ack_updates: list[dict[str, object]] = []
+        self.claim_rows: list[tuple[int, dict[str, object]]] = []  # (entry index, row)
         self.sightings: list[tuple[str, Identifier]] = []
         # cluster -> the batch's signals about it, the first one of each reporter
         self.triggers: dict[str, dict[str, Trigger]] = {}
@@ -236,15 +226,25 @@ class _Batch:
         )
         self.effects.accepted += 1
 
-    def apply_ack(self, item: CheckedRecord, ack: InstructionAck, target: str | None) -> None:
+    def apply_ack(
+        self, item: CheckedRecord, accepted: AcceptedAck, target: AckTarget | None
+    ) -> None:
+        """Apply the instruction's first valid ack; refuse any other (hub.pipeline.acks)."""
+        ack = accepted.ack
         if target is None:
-            reason = Rejection(Reason.UNKNOWN_INSTRUCTION, f"no instruction {ack.instruction_id!r}")
-            self.reject(item, reason)
+            detail = "no instruction the hub issued has the acknowledged instruction_id"
+            self.reject(item, Rejection(Reason.UNKNOWN_INSTRUCTION, detail))
             return
-        if target != ack.member:
-            reason = Rejection(Reason.WRONG_MEMBER, f"{ack.instruction_id!r} is for another member")
-            self.reject(item, reason)
+        refusal = target.judge(accepted, item.record_time)
+        if refusal is not None:
+            if refusal.reason is Reason.ACK_ALREADY_FINAL:  # kept as what was claimed
+                refused = claim_row(ack, refusal.reason, self.now)
+                self.claim_rows.append((len(self.entries), refused))
+                target.claimed(ack, applied=False)
+            self.reject(item, refusal)
             return
+        self.claim_rows.append((len(self.entries), claim_row(ack, APPLIED, self.now)))
+        target.claimed(ack, applied=True)
         self.ack_updates.append(
             {
                 "id": ack.instruction_id,
@@ -297,6 +297,11 @@ class _Batch:
                 ),
                 self.ack_updates,
             )
+        if self.claim_rows:
+            self.connection.execute(
+                ack_claims.insert(),
+                [row | {"ledger_seq": seqs[index]} for index, row in self.claim_rows],
+            )
 
 
 def apply_batch(
@@ -331,7 +336,7 @@ def apply_batch(
         verdicts.append((item, outcome))
     signals = [o.signal for _, o in verdicts if isinstance(o, AcceptedSignal)]
     clusters = iter(link_all(connection, [s.subject for s in signals]))
-    targets = _ack_targets(connection, [o for _, o in verdicts if isinstance(o, AcceptedAck)])
+    targets = ack_targets(connection, [o.ack for _, o in verdicts if isinstance(o, AcceptedAck)])
     work = _Batch(connection, index, policy, now, head)
     work.effects.skipped = skipped
     for item, outcome in verdicts:
@@ -340,6 +345,6 @@ def apply_batch(
         elif isinstance(outcome, AcceptedSignal):
             work.accept_signal(item, outcome.signal, keys[item.source][1], next(clusters))
         else:
-            work.apply_ack(item, outcome.ack, targets.get(outcome.ack.instruction_id))
+            work.apply_ack(item, outcome, targets.get(outcome.ack.instruction_id))
     work.write()
     return work.effects

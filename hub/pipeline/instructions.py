@@ -26,7 +26,7 @@ from alliance_connector.identifiers import Identifier
 from alliance_connector.messages import SanctionAction
 from hub.ledger.chain import LedgerEntry
 from hub.lists.index import ListIndex
-from hub.lists.model import ACTIVE_STATUSES
+from hub.lists.model import ACTIVE_STATUSES, RECTIFYING_STATUSES
 from hub.pipeline.matching import (
     EntryMatch,
     cluster_identifiers,
@@ -37,6 +37,7 @@ from hub.pipeline.matching import (
     public_of,
 )
 from hub.policy.rules import Policy, Situation, Targets, decide
+from hub.policy.sections import legal_basis
 from hub.store.schema import instructions, operator_tasks
 from hub.store.upsert import insert_ignore
 
@@ -47,6 +48,7 @@ __all__ = [
     "instruction_id",
     "issue_for_clusters",
     "reconcile_entry",
+    "review_at",
 ]
 
 # A flagged signal is for an operator to review within this time.
@@ -171,9 +173,20 @@ def _store(
     return fresh
 
 
+def review_at(action: SanctionAction, entry: EntryMatch) -> datetime | None:
+    """When the hub reviews the instruction: at the entry's rectification deadline while the
+    entry is in its rectification period (it turns OVERDUE then, and its instructions are
+    reconciled). None, open-ended, once it is overdue (the §5 sanctions last until it is
+    rectified or delisted) and for a LIFT, which nothing follows."""
+    if action is SanctionAction.LIFT or entry.status not in RECTIFYING_STATUSES:
+        return None
+    return entry.rectification_deadline
+
+
 def _row(
     new: NewInstruction, policy: Policy, want: _Wanted, trigger: Trigger, now: datetime
 ) -> dict[str, object]:
+    entry = new.entry
     return {
         "instruction_id": new.instruction_id,
         "target_member": new.target_member,
@@ -182,8 +195,9 @@ def _row(
         "entry_id": new.entry.entry_id,
         "list_type": str(new.entry.list_type),
         "category": str(new.entry.category),
-        "legal_basis": policy.legal_basis,
+        "legal_basis": legal_basis(policy.legal_basis, entry.list_type, entry.status),
         "issued_at": now,
+        "review_at": review_at(new.action, entry),
         "supersedes": new.supersedes,
         "scope": str(want.scope),
         "policy_version": policy.version,

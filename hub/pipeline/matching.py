@@ -9,6 +9,8 @@ clusters and runs one query for them.
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -23,12 +25,14 @@ from hub.store.schema import (
     presences,
     subject_identifiers,
 )
+from hub.store.timestamps import as_utc
 
 __all__ = [
     "EntryMatch",
     "cluster_identifiers",
     "entries_matching",
     "clusters_of_entry",
+    "current_entry",
     "matching_entries",
     "member_kinds",
     "presence_by_member",
@@ -43,6 +47,36 @@ class EntryMatch:
     list_type: ListType
     category: SignalCategory
     status: ListStatus
+    rectification_deadline: datetime | None  # set for every imported entry
+
+
+# The columns an EntryMatch is made of, in its fields' order.
+_ENTRY_COLUMNS = (
+    list_entries.c.entry_id,
+    list_entries.c.list_type,
+    list_entries.c.category,
+    list_entries.c.status,
+    list_entries.c.rectification_deadline,
+)
+
+
+def _entry_match(row: sa.Row[Any, Any, Any, Any, Any]) -> EntryMatch:
+    deadline = row.rectification_deadline
+    return EntryMatch(
+        row.entry_id,
+        ListType(row.list_type),
+        SignalCategory(row.category),
+        ListStatus(row.status),
+        as_utc(deadline) if deadline else None,
+    )
+
+
+def current_entry(connection: sa.Connection, entry_id: str) -> EntryMatch:
+    """The entry as the store has it now."""
+    row = connection.execute(
+        sa.select(*_ENTRY_COLUMNS).where(list_entries.c.entry_id == entry_id)
+    ).one()
+    return _entry_match(row)
 
 
 def _same_identifier(table: sa.Table) -> sa.ColumnElement[bool]:
@@ -95,16 +129,9 @@ def entries_matching(
     # The index may lag a status change by a relay round, and a decision on a stale status
     # (an entry delisted a moment ago) could never be taken back.
     current = {
-        r.entry_id: EntryMatch(
-            r.entry_id, ListType(r.list_type), SignalCategory(r.category), ListStatus(r.status)
-        )
+        r.entry_id: _entry_match(r)
         for r in connection.execute(
-            sa.select(
-                list_entries.c.entry_id,
-                list_entries.c.list_type,
-                list_entries.c.category,
-                list_entries.c.status,
-            )
+            sa.select(*_ENTRY_COLUMNS)
             .where(list_entries.c.entry_id.in_(wanted))
             .where(list_entries.c.status.in_(sorted(ACTIVE_STATUSES)))
         )

@@ -18,6 +18,7 @@ from alliance_connector.messages import ListType, SanctionAction, SignalCategory
 from hub.errors import PolicyError
 from hub.lists.model import ACTIVE_STATUSES, ListStatus
 from hub.policy.rules import Policy, Rule, Targets
+from hub.policy.sections import SECTION_CHARS
 from hub.store.schema import MEMBER_KINDS
 
 __all__ = ["default_policy", "load_policy", "load_policy_text"]
@@ -170,7 +171,8 @@ def _policy(document: dict[str, Any], digest: str) -> tuple[Policy, list[str]]:
     check = _Checker()
     top = check.table(document, "", _TOP_KEYS)
     version = check.text(top.get("version"), "version", 64)
-    legal_basis = check.text(top.get("legal_basis"), "legal_basis", 200)
+    # The instructions' column holds 200 characters: the citation and the section it adds.
+    legal_basis = check.text(top.get("legal_basis"), "legal_basis", 200 - SECTION_CHARS)
     rectification = check.table(top.get("rectification"), "rectification.", _RECTIFICATION_KEYS)
     default_months = check.months(
         rectification.get("default_months"), "rectification.default_months"

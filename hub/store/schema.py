@@ -253,6 +253,29 @@ instructions = sa.Table(
     sa.Index("ix_instructions_supersedes", "supersedes"),
 )
 
+# Every distinct acknowledgement a member sent for an instruction, by the digest of its content
+# (hub.pipeline.acks): the first one applied is final and copied into `instructions`; a later
+# one with other content is refused (ACK_ALREADY_FINAL) and kept here as what was claimed; one
+# whose digest is here already is a REPLAY. ledger_seq names the ledger row that recorded it.
+ack_claims = sa.Table(
+    "ack_claims",
+    metadata,
+    sa.Column(
+        "instruction_id",
+        sa.String(64),
+        sa.ForeignKey("instructions.instruction_id"),
+        primary_key=True,
+    ),
+    sa.Column("claim_digest", sa.String(64), primary_key=True),
+    sa.Column("member_id", sa.String(63), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("acked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("outcome", sa.String(32), nullable=False),  # APPLIED or the refusal's reason
+    sa.Column("ledger_seq", sa.BigInteger, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # Rejected records, also an outbox: sent_at stays null until published on alliance.rejected.
 rejects = sa.Table(
     "rejects",

@@ -153,6 +153,17 @@ def test_every_reason_code_is_produced_and_the_worker_goes_on(alliance: Alliance
             ),
             what="the foreign ack rejected",
         )
+        # ACK_ALREADY_FINAL: the shop acks its instruction, then says something else.
+        for status in (AckStatus.EXECUTED, AckStatus.REJECTED):
+            own_ack = InstructionAck(ours, shop.id, status, datetime.now(UTC)).to_record()
+            sealed = seal(catalog().newest("InstructionAck"), own_ack, shop.id, shop.key)
+            producer.send(acks_topic(shop.id), sealed.to_bytes(), key=ours.encode()).get(30)
+        wait_until(
+            lambda: (
+                alliance.scalar(sa.select(sa.func.count()).select_from(rejects)) == len(cases) + 2
+            ),
+            what="the second ack rejected",
+        )
         # Still running: a valid signal after all that is accepted.
         alliance.members["shop"].publisher.report(valid())
         wait_until(
@@ -172,7 +183,7 @@ def test_every_reason_code_is_produced_and_the_worker_goes_on(alliance: Alliance
         )
     producer.close()
 
-    expected = [reason for _, _, reason in cases] + [Reason.WRONG_MEMBER]
+    expected = [reason for _, _, reason in cases] + [Reason.WRONG_MEMBER, Reason.ACK_ALREADY_FINAL]
     with alliance.engine.connect() as connection:
         stored = [
             Reason(r)

@@ -23,3 +23,6 @@ class Reason(StrEnum):
     INVALID_FIELD = "INVALID_FIELD"  # another field breaks a rule (window order, reporter...)
     UNKNOWN_INSTRUCTION = "UNKNOWN_INSTRUCTION"  # an ack names no instruction the hub issued
     WRONG_MEMBER = "WRONG_MEMBER"  # an ack for an instruction addressed to another member
+    # An instruction's acknowledgement is final: a later ack with other content is refused
+    # (an identical one is a REPLAY), so no member can rewrite what it said it did.
+    ACK_ALREADY_FINAL = "ACK_ALREADY_FINAL"
