@@ -56,6 +56,7 @@ def test_public_surface_is_pinned() -> None:
         "UnknownSchema",
         "UntrustedSigner",
         "VerifyKey",
+        "WeakPublicKey",
         "acks_topic",
         "catalog",
         "decode_envelope",
