@@ -13,6 +13,7 @@ from hub.api import (
     dashboard,
     flows,
     health,
+    hub_keys,
     instructions,
     keys,
     lists,
@@ -23,6 +24,7 @@ from hub.api import (
 )
 from hub.api.access import WriteLimiter
 from hub.api.errors import error_body, install_error_handlers
+from hub.api.hub_keys import HubKeyCache
 from hub.kafka.flows import FlowReader
 from hub.policy.rules import Policy
 
@@ -120,9 +122,11 @@ def create_app(
     app.state.holidays = frozenset(holidays)
     app.state.token_key = token_key  # turns clear personal identifiers in uploads into tokens
     app.state.last_flow = None
+    app.state.hub_keys = HubKeyCache()
     install_error_handlers(app)
     routers = (
         health,
+        hub_keys,
         members,
         keys,
         instructions,
