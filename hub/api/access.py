@@ -42,7 +42,7 @@ BEARER = HTTPBearer(
 )
 
 
-def caller(request: Request, _: object = Depends(BEARER)) -> Principal:  # noqa: B008
+def caller(request: Request, _bearer: object = Depends(BEARER)) -> Principal:  # noqa: B008
     """The principal of the request's bearer token; 401 without a valid one."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
