@@ -13,6 +13,7 @@ from alliance_connector.errors import ConnectorError
 from alliance_connector.signing import SigningKey
 from hub.benchmark import run_bench
 from hub.cli_api import api, tokens_app
+from hub.cli_hub_keys import publish_hub, publish_own_key, revoke_hub
 from hub.cli_lists import lists_app, policy_app
 from hub.cli_report import report_app
 from hub.config import Settings
@@ -28,6 +29,8 @@ db_app = typer.Typer(help="The hub's database.")
 app.add_typer(db_app, name="db")
 keys_app = typer.Typer(help="Ed25519 signing keys for members and the hub.")
 app.add_typer(keys_app, name="keys")
+keys_app.command("publish-hub")(publish_hub)
+keys_app.command("revoke-hub")(revoke_hub)
 ledger_app = typer.Typer(help="The hash-chained ledger.")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(lists_app, name="lists")
@@ -69,12 +72,15 @@ def ledger_verify() -> None:
 
 @app.command()
 def worker() -> None:
-    """Run a hub worker: verify signals and acks, write effects, publish instructions."""
+    """Run a hub worker: verify signals and acks, write effects, publish instructions. Its
+    signing key is published on GET /hub/keys from now, unless it is published already."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("kafka").setLevel(logging.WARNING)  # its INFO is per connection
-    run_worker(Settings())
+    settings = Settings()
+    publish_own_key(settings)
+    run_worker(settings)
 
 
 @app.command()

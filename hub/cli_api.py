@@ -55,14 +55,12 @@ def tokens_create(
     label: Annotated[str, typer.Option(help="Who holds it, for the record.")],
     member: Annotated[str | None, typer.Option(help="The member, for a member token.")] = None,
 ) -> None:
-    """Issue a token and print it once; only its digest is stored."""
+    """Issue a token and print it once; only its digest is stored. A refusal (TokenRefused,
+    a HubError) is one line and exit status 1, from `hub.cli.main`."""
     engine = open_engine(Settings().database_url)
     upgrade(engine)
-    try:
-        with engine.begin() as connection:
-            token = issue_token(connection, role, member, label, datetime.now(UTC))
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+    with engine.begin() as connection:
+        token = issue_token(connection, role, member, label, datetime.now(UTC))
     console.print("store it now: it cannot be shown again")
     print(token)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
 
 from hub.api.errors import Forbidden, NotFound, RateLimited, Unauthenticated
 from hub.api.tokens import Principal, find_principal
@@ -31,7 +32,17 @@ READERS = ("operator", "auditor")
 SESSION_COOKIE = "ah_session"
 
 
-def caller(request: Request) -> Principal:
+# Declares HTTP bearer in the OpenAPI description, on every route that depends on `caller`, so
+# clients see how to authenticate. It decides nothing (auto_error off): `caller` reads the
+# header itself, because a GET may instead carry the dashboard's session cookie.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="An API token: `Authorization: Bearer ah_…` (alliance-hub tokens create).",
+)
+
+
+def caller(request: Request, _bearer: object = Depends(BEARER)) -> Principal:  # noqa: B008
     """The principal of the request's bearer token; 401 without a valid one."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

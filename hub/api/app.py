@@ -13,6 +13,7 @@ from hub.api import (
     dashboard,
     flows,
     health,
+    hub_keys,
     instructions,
     keys,
     lists,
@@ -23,6 +24,7 @@ from hub.api import (
 )
 from hub.api.access import WriteLimiter
 from hub.api.errors import error_body, install_error_handlers
+from hub.api.hub_keys import HubKeyCache
 from hub.kafka.flows import FlowReader
 from hub.policy.rules import Policy
 
@@ -55,20 +57,36 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(send, limit)
             return
-        seen = 0
+        seen, refused, started = 0, False, False
 
+        # A body without Content-Length (chunked) is counted as it arrives. Past the limit the
+        # 413 goes out at once and the application is told the client left: raising instead
+        # would reach FastAPI's body parser, which turns any error into a 400.
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise _Oversize
+                refused = True
+                if not started:  # an answer already under way can only be cut short
+                    await self._refuse(send, limit)
+                return {"type": "http.disconnect"}
             return message
 
+        async def unless_refused(message: Message) -> None:
+            nonlocal started
+            if not refused:  # the application's own answer to the disconnect goes nowhere
+                started = True
+                await send(message)
+
         try:
-            await self.app(scope, counted, send)
-        except _Oversize:
-            await self._refuse(send, limit)
+            await self.app(scope, counted, unless_refused)
+        except Exception:
+            if not refused:
+                raise
+            # A route reading the body itself sees the disconnect as an error; answered.
 
     @staticmethod
     async def _refuse(send: Send, limit: int) -> None:
@@ -78,10 +96,6 @@ class BodyLimit:
         headers = [(b"content-type", b"application/json")]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-
-
-class _Oversize(Exception):
-    pass
 
 
 def create_app(
@@ -108,9 +122,11 @@ def create_app(
     app.state.holidays = frozenset(holidays)
     app.state.token_key = token_key  # turns clear personal identifiers in uploads into tokens
     app.state.last_flow = None
+    app.state.hub_keys = HubKeyCache()
     install_error_handlers(app)
     routers = (
         health,
+        hub_keys,
         members,
         keys,
         instructions,

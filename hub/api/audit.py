@@ -1,7 +1,6 @@
 """What auditors check: the ledger's integrity, its export (the 工作台账), and the policy in
 force with what a candidate policy would change."""
 
-import csv
 import io
 from collections.abc import Iterator, Sequence
 from typing import Annotated
@@ -12,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from hub.api.access import READERS, require
 from hub.api.tokens import Principal
+from hub.csv_cells import SpreadsheetCsv
 from hub.ledger.verify import verify
 from hub.lists.situations import presence_situations
 from hub.policy.loading import load_policy_text
@@ -41,12 +41,12 @@ def ledger_verify(request: Request, _: Reader) -> dict[str, object]:
 @router.get("/ledger/export.csv")
 def ledger_export(request: Request, _: Reader) -> StreamingResponse:
     """The whole ledger as CSV (UTF-8 with BOM, which spreadsheet programs in China expect),
-    streamed in seq order."""
+    streamed in seq order; text cells a spreadsheet would run as formulas are quoted."""
     engine: sa.Engine = request.app.state.engine
 
     def rows() -> Iterator[str]:
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = SpreadsheetCsv(out)
         writer.writerow(_EXPORT_COLUMNS)
         yield "\ufeff" + out.getvalue()
         with engine.connect() as connection:

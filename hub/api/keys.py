@@ -57,11 +57,20 @@ def _out(row: sa.Row[tuple[object, ...]]) -> KeyOut:
     )
 
 
+def _is_member(connection: sa.Connection, member_id: str) -> bool:
+    found = connection.scalar(
+        sa.select(members.c.member_id).where(members.c.member_id == member_id)
+    )
+    return found is not None
+
+
 @router.get("/members/{member_id}/keys", response_model=list[KeyOut])
 def list_keys(
     request: Request, member_id: str, _: Annotated[Principal, Depends(require(*READERS))]
 ) -> list[KeyOut]:
     with request.app.state.engine.connect() as connection:
+        if not _is_member(connection, member_id):
+            raise NotFound("no member has this id")
         rows = connection.execute(
             sa.select(member_keys)
             .where(member_keys.c.member_id == member_id)
@@ -87,13 +96,8 @@ def register_key(
     now = datetime.now(UTC)
     try:
         with request.app.state.engine.begin() as connection:
-            if (
-                connection.scalar(
-                    sa.select(members.c.member_id).where(members.c.member_id == member_id)
-                )
-                is None
-            ):
-                raise NotFound(f"no member {member_id!r}")
+            if not _is_member(connection, member_id):
+                raise NotFound("no member has this id")
             if body.overlap_s is not None:
                 connection.execute(
                     member_keys.update()

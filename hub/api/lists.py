@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from hub.api.access import may_write
 from hub.api.tokens import Principal
@@ -119,7 +120,11 @@ async def import_list(
     no longer names are delisted."""
     data = await request.body()
     suffix = Path(filename).suffix
-    return _apply_file(request, data, suffix, f"api:{principal.token_id}", filename, complete)
+    # Reading and applying a large file takes seconds of CPU and database time: in a worker
+    # thread, so that every other route keeps answering meanwhile.
+    return await run_in_threadpool(
+        _apply_file, request, data, suffix, f"api:{principal.token_id}", filename, complete
+    )
 
 
 @router.post("/lists/entries", response_model=ImportOut, status_code=201)

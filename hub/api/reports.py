@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from hub.api.access import READERS, require
 from hub.api.errors import ApiError
 from hub.api.tokens import Principal
+from hub.reports.calendar import InvalidMonth
 from hub.reports.monthly import monthly_report
 from hub.reports.render import report_csv, report_html
 
@@ -28,7 +29,7 @@ def monthly(
             report = monthly_report(
                 connection, month, datetime.now(UTC), request.app.state.holidays
             )
-    except ValueError as exc:
+    except InvalidMonth as exc:
         raise ApiError(str(exc)) from exc
     if fmt == "html":
         return HTMLResponse(report_html(report))

@@ -8,9 +8,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from hub.store.schema import API_ROLES, api_tokens
+from hub.errors import HubError
+from hub.store.schema import API_ROLES, api_tokens, members
 
-__all__ = ["Principal", "find_principal", "issue_token", "revoke_token"]
+__all__ = ["Principal", "TokenRefused", "find_principal", "issue_token", "revoke_token"]
 
 # "ah_" marks the string as an Alliance Hub token for secret scanners; then id and secret.
 _PREFIX = "ah_"
@@ -25,6 +26,14 @@ class Principal:
     member_id: str | None
 
 
+class TokenRefused(HubError, ValueError):
+    """A token cannot be issued as asked: `field` names the option, the message the rule."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field, self.rule = field, rule
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -32,11 +41,18 @@ def _digest(secret: str) -> str:
 def issue_token(
     connection: sa.Connection, role: str, member_id: str | None, label: str, now: datetime
 ) -> str:
-    """Store a new token and return it (the only time its secret exists in clear)."""
+    """Store a new token and return it (the only time its secret exists in clear); raises
+    TokenRefused for an unknown role or member, or a member given with another role."""
     if role not in API_ROLES:
-        raise ValueError(f"role must be one of {', '.join(API_ROLES)}")
+        raise TokenRefused("role", f"must be one of {', '.join(API_ROLES)}")
     if (role == "member") != (member_id is not None):
-        raise ValueError("a member token names its member; other roles name none")
+        raise TokenRefused("member", "a member token names its member; other roles name none")
+    if member_id is not None and (
+        connection.scalar(sa.select(members.c.member_id).where(members.c.member_id == member_id))
+        is None
+    ):
+        # Checked here, not left to the foreign key, whose error would surface as a traceback.
+        raise TokenRefused("member", "no registered member has this id (see GET /members)")
     token_id = secrets.token_hex(8)
     token = f"{_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
     connection.execute(

@@ -23,8 +23,19 @@ from alliance_connector.tokens import TokenKey
 from hub.lists.model import ListEntry
 from hub.lists.row_rules import COLUMNS, REQUIRED_COLUMNS, Row, RowChecker, RowProblem, shown_name
 
-__all__ = ["COLUMNS", "REQUIRED_COLUMNS", "ReadResult", "RowProblem", "read_list_file"]
+__all__ = [
+    "COLUMNS",
+    "MAX_HEADER_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "ReadResult",
+    "RowProblem",
+    "read_list_file",
+]
 
+# A header names each known column at most once, so one wider than this is wrong whatever it
+# holds; refusing it outright keeps a hostile 100,000-column header from costing a problem
+# per column. The margin over len(COLUMNS) still lets a few stray columns be named one by one.
+MAX_HEADER_COLUMNS = 64
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 _PROGRESS_EVERY = 10_000
 
@@ -103,12 +114,17 @@ def _csv_records(text: str, checker: RowChecker) -> Iterator[tuple[int, Row | No
     if first is None:
         checker.add(0, "-", "file is empty: a header row is required")
         return
+    if len(first) > MAX_HEADER_COLUMNS:
+        checker.add(1, "-", f"header has {len(first)} columns, more than {MAX_HEADER_COLUMNS}")
+        return
     header = [name.strip().lower() for name in first]
+    seen: set[str] = set()
     for index, name in enumerate(header, start=1):
         if name not in COLUMNS:
             checker.add(1, shown_name(name, index), "unknown column")
-        elif name in header[: index - 1]:
+        elif name in seen:
             checker.add(1, name, "column appears more than once")
+        seen.add(name)
     for name in sorted(REQUIRED_COLUMNS.difference(header)):
         checker.add(1, name, "required column is missing")
     if checker.problems:

@@ -5,6 +5,11 @@ harsher) policy: unknown keys are refused, every value is checked, and all probl
 reported together, each naming its path (`rules[2].actions[0]: unknown action 'BAN'`), so an
 operator fixes the file in one pass. The digest is taken over the exact file bytes so the
 ledger can name the policy that produced an instruction. Errors: `hub.errors.PolicyError`.
+
+Nesting is bounded: a policy's deepest value is three tables or arrays down
+(`rules[0].actions[0]`), and a candidate arrives over HTTP, so a document nested deeper than
+`MAX_NESTING` is refused by path before any rule is read, and one nested too deep for the TOML
+parser itself (which recurses) is refused as such instead of crashing it.
 """
 
 import hashlib
@@ -21,7 +26,10 @@ from hub.policy.rules import Policy, Rule, Targets
 from hub.policy.sections import SECTION_CHARS
 from hub.store.schema import MEMBER_KINDS
 
-__all__ = ["default_policy", "load_policy", "load_policy_text"]
+__all__ = ["MAX_NESTING", "default_policy", "load_policy", "load_policy_text"]
+
+# Tables and arrays inside one another, the document itself not counted.
+MAX_NESTING = 8
 
 
 # (required, optional) keys of each table.
@@ -205,6 +213,25 @@ def _policy(document: dict[str, Any], digest: str) -> tuple[Policy, list[str]]:
     return policy, check.problems
 
 
+def _too_deep(document: dict[str, Any]) -> list[str]:
+    """One problem per value nested deeper than MAX_NESTING, named by its path. Walked with a
+    stack, not recursion, so that the check cannot itself overflow."""
+    problems: list[str] = []
+    stack: list[tuple[str, object, int]] = [(key, value, 1) for key, value in document.items()]
+    while stack:
+        path, value, depth = stack.pop()
+        if not isinstance(value, dict | list):
+            continue
+        if depth > MAX_NESTING:
+            problems.append(f"{path}: nested deeper than {MAX_NESTING} tables or arrays")
+            continue
+        children = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, child in children:
+            child_path = f"{path}[{key}]" if isinstance(value, list) else f"{path}.{key}"
+            stack.append((child_path, child, depth + 1))
+    return sorted(problems)
+
+
 def load_policy_text(text: bytes | str, source: str = "<string>") -> Policy:
     """The policy in this TOML text; raises PolicyError listing every problem found."""
     data = text.encode() if isinstance(text, str) else text
@@ -214,6 +241,12 @@ def load_policy_text(text: bytes | str, source: str = "<string>") -> Policy:
         raise PolicyError([f"{source}: not UTF-8 at byte {exc.start}"]) from exc
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError([f"{source}: TOML syntax error: {exc}"]) from exc
+    except RecursionError as exc:  # the parser recurses once per level of nesting
+        raise PolicyError(
+            [f"{source}: nested too deep to parse (a policy nests at most {MAX_NESTING} levels)"]
+        ) from exc
+    if deep := _too_deep(document):
+        raise PolicyError(deep)
     policy, problems = _policy(document, hashlib.sha256(data).hexdigest())
     if problems:
         raise PolicyError(problems)

@@ -1,9 +1,9 @@
 """The monthly report as printable HTML (in Chinese) and as CSV for spreadsheets."""
 
-import csv
 import io
 
 from alliance_connector.messages import SignalCategory
+from hub.csv_cells import SpreadsheetCsv
 from hub.lists.deadlines import CHINA
 from hub.lists.documents import CATEGORY_NAMES, chinese_date
 from hub.reports.monthly import LIST_COLUMNS, MonthlyReport
@@ -38,10 +38,11 @@ def report_html(report: MonthlyReport) -> str:
 
 
 def report_csv(report: MonthlyReport) -> str:
-    """Two sections in one file, each with its own header row, UTF-8 with BOM."""
+    """Two sections in one file, each with its own header row, UTF-8 with BOM; text cells a
+    spreadsheet would run as formulas are quoted (hub.csv_cells)."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = SpreadsheetCsv(out)
     writer.writerow(["month", report.month, "due", report.due.isoformat()])
     writer.writerow(["section", "category", "province", *(s.lower() for s in LIST_COLUMNS)])
     for (category, province), counts in sorted(report.lists.items()):

@@ -1,0 +1,40 @@
+"""Every CSV the hub writes goes through here: OWASP's rule against CSV (formula) injection.
+
+A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula, and tab or
+carriage return can hide such a start. Text in the hub's CSVs comes from outside (a member id,
+a list authority's wording, a reason an operator typed), so a cell that opened in Excel or WPS
+as `=HYPERLINK(...)` would run on an auditor's machine. OWASP's rule: prefix such a cell with
+a single quote, which spreadsheets show as text, and leave every other cell exactly as it is;
+`csv` quotes whatever needs quoting. Numbers the hub itself computes are not text and pass
+unchanged (a count of -1 stays a number).
+"""
+
+import csv
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+__all__ = ["FORMULA_STARTS", "SpreadsheetCsv", "safe_cell"]
+
+# https://owasp.org/www-community/attacks/CSV_Injection
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Writable(Protocol):
+    def write(self, text: str, /) -> Any: ...
+
+
+def safe_cell(value: object) -> object:
+    """`value`, with a single quote in front if it is text a spreadsheet would run."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SpreadsheetCsv:
+    """A `csv.writer` whose every text cell is made safe to open in a spreadsheet."""
+
+    def __init__(self, out: _Writable) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([safe_cell(cell) for cell in row])
