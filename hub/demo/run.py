@@ -18,6 +18,7 @@ from kafka.admin import KafkaAdminClient
 
 from alliance_connector.signing import SigningKey
 from hub.api.app import create_app
+from hub.cli_hub_keys import publish_own_key
 from hub.config import Settings
 from hub.demo.alliance import set_up
 from hub.demo.simulators import acknowledge, report
@@ -73,6 +74,7 @@ def run_demo(
     upgrade(engine)
     prepare_broker(settings, bootstrap)
     hub_key = _hub_key(settings)
+    publish_own_key(settings)  # so GET /hub/keys serves what the demo's members pin
     policy, text = policy_from(settings.policy_path)
     with engine.begin() as connection:
         activate(connection, policy, text, "demo", datetime.now(UTC))

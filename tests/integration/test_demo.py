@@ -25,3 +25,4 @@ def test_the_demo_runs_an_alliance_and_stops(
         assert data["rejects"] == []
         assert ["BLACKLIST OVERDUE", 5] in data["lists"]  # the sample's old entries
         assert client.get("/ledger/verify").json()["ok"] is True
+        assert len(client.get("/hub/keys").json()) == 1  # what the members pin
