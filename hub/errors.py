@@ -12,7 +12,9 @@
     │   ├── UnknownTask        no open operator task has this id
     │   ├── IllegalTransition  the entry's status cannot move there (hub.lists.model)
     │   └── ImportRefused      an import file has bad rows; nothing was written
-    └── PolicyError            a policy file is malformed; every problem is listed
+    ├── PolicyError            a policy file is malformed; every problem is listed
+    ├── TokenRefused           an API token cannot be issued (hub.api.tokens)
+    └── HubKeyRefused          a hub key cannot be published or revoked (hub.api.hub_keys)
 
 Third-party exceptions (KafkaError, SQLAlchemyError, alembic's) are translated into these at
 the module that talks to the library, with `raise ... from exc`.
