@@ -4,8 +4,9 @@ Whoever fixes a rejected file needs the whole picture at once, so a row's check 
 rule it breaks (line, field, rule) and never stops at the first.
 
 Privacy: resident IDs, mobiles and personal accounts leave here only as keyed tokens, and no
-problem quotes a cell (the SDK's identifier errors, reused as rules, quote at most a character
-of a public USCC), since problem lists are shown to operators and end up in logs.
+problem quotes a cell or any part of one (the SDK's identifier errors, reused as rules, quote
+nothing either), since problem lists are shown to operators and end up in logs: a problem is
+line, field and rule, at most a length or a position.
 """
 
 import re
@@ -43,9 +44,10 @@ _FIT_RULE = "the WATCHLIST takes FALSE_ADVERTISING and CONTRACT_BREACH, the BLAC
 _LIST_TYPES = {member.value: member for member in ListType}
 _CATEGORIES = {m.value: m for m in SignalCategory if m is not SignalCategory.PRESENCE}
 _ENTRY_ID = re.compile(r"[A-Za-z0-9._:-]+")  # the length is checked with the other cells
-# A header or JSON key is echoed only if it looks like a column name: a file without a header
-# would otherwise put its first row, perhaps a mobile number, into the problem list.
-_NAME_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_ ]{0,39}")
+# A header or JSON key is echoed only if it looks like a column name, and holds no digit: a
+# file without a header would otherwise put its first row, perhaps a mobile number, into the
+# problem list, and a digit-free name cannot carry an ID or phone number.
+_NAME_LIKE = re.compile(r"[A-Za-z_][A-Za-z_ ]{0,39}")
 # Lists are issued on the Chinese calendar (UTC+8, no DST): a bare date means midnight there.
 _CHINA = timezone(timedelta(hours=8))
 # Control and invisible format characters (bidi overrides, zero-width joiners) can make a

@@ -59,21 +59,22 @@ class AckTarget:
     claims: set[str] = field(default_factory=set)  # digests in ack_claims
 
     def judge(self, accepted: AcceptedAck, record_time: datetime) -> Rejection | None:
-        """Why this ack is refused, or None if it is to be applied."""
+        """Why this ack is refused, or None if it is to be applied. The ack passed every rule
+        before, so a refusal here is clean: its reject may keep the ack's bytes."""
         ack = accepted.ack
         if self.target_member != ack.member:
             detail = "the acknowledged instruction is addressed to another member"
-            return Rejection(Reason.WRONG_MEMBER, detail)
+            return Rejection(Reason.WRONG_MEMBER, detail, clean=True)
         acted = record_time - (accepted.issued_at - ack.acked_at)
         if acted < self.not_before - SEND_GRACE:
             detail = "acked_at is before the instruction was sent (wire contract §10)"
-            return Rejection(Reason.INVALID_FIELD, detail)
+            return Rejection(Reason.INVALID_FIELD, detail, clean=True)
         if claim_digest(ack) in self.claims:
             detail = "an acknowledgement with the same content was received before"
-            return Rejection(Reason.REPLAY, detail)
+            return Rejection(Reason.REPLAY, detail, clean=True)
         if self.final:
             detail = "the instruction's acknowledgement is final; this one says otherwise"
-            return Rejection(Reason.ACK_ALREADY_FINAL, detail)
+            return Rejection(Reason.ACK_ALREADY_FINAL, detail, clean=True)
         return None
 
     def claimed(self, ack: InstructionAck, applied: bool) -> None:

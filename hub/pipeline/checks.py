@@ -11,6 +11,11 @@ before its signature verified.
 Clock skew compares the envelope's issued_at with the Kafka record's timestamp (when the
 producer sent it), not with the hub's clock, so a backlog the hub works through late is not
 mistaken for skew.
+
+Privacy: a rejection's detail names the rule, never a value from the record (signer, key id,
+ids: any of them may hold a mobile number), and a rejection is `clean` only when the record's
+payload decoded after its signature verified and kept every field and identifier rule, so
+that it holds personal identifiers only as tokens: only then may a reject keep its bytes.
 """
 
 from collections.abc import Callable, Sequence
@@ -19,9 +24,10 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from alliance_connector.envelope import SignedEnvelope, decode_envelope, decode_payload
-from alliance_connector.errors import MessageRejected
+from alliance_connector.errors import MessageRejected, UnknownSchema
 from alliance_connector.messages import CreditSignal, InstructionAck
 from alliance_connector.reasons import Reason
+from alliance_connector.schemas import PayloadSchema
 from alliance_connector.signing import VerifyKey
 from alliance_connector.topics import ACKS_PREFIX, SIGNALS_PREFIX
 from alliance_connector.validation import validate_ack, validate_signal
@@ -46,6 +52,7 @@ T = TypeVar("T")
 class Rejection:
     reason: Reason
     detail: str
+    clean: bool = False  # known to hold no personal identifier in clear: its bytes may be kept
 
 
 # What the checks found in a record that passed them: all the writer needs (the envelope stays
@@ -75,9 +82,9 @@ class CheckContext:
 
 
 class _Refused(Exception):
-    def __init__(self, reason: Reason, detail: str) -> None:
+    def __init__(self, reason: Reason, detail: str, clean: bool = False) -> None:
         super().__init__(detail)
-        self.rejection = Rejection(reason, detail)
+        self.rejection = Rejection(reason, detail, clean)
 
 
 def topic_owner(topic: str) -> str | None:
@@ -91,13 +98,16 @@ def topic_owner(topic: str) -> str | None:
 def _key_for(envelope: SignedEnvelope, record_time: datetime, context: CheckContext) -> KeyRecord:
     found = context.keys.get((envelope.signer, envelope.key_id))
     if found is None:
-        raise _Refused(Reason.UNKNOWN_KEY, f"no key {envelope.key_id!r} for {envelope.signer!r}")
+        raise _Refused(
+            Reason.UNKNOWN_KEY,
+            f"key_id ({len(envelope.key_id)} characters) names no key registered for the signer",
+        )
     if found.revoked_at is not None and record_time >= found.revoked_at:
-        raise _Refused(Reason.REVOKED_KEY, f"key {envelope.key_id!r} revoked {found.revoked_at}")
+        raise _Refused(Reason.REVOKED_KEY, f"the key was revoked at {found.revoked_at.isoformat()}")
     if envelope.issued_at < found.valid_from or (
         found.valid_until is not None and envelope.issued_at >= found.valid_until
     ):
-        raise _Refused(Reason.EXPIRED_KEY, f"key {envelope.key_id!r} not valid at issued_at")
+        raise _Refused(Reason.EXPIRED_KEY, "issued_at is outside the key's validity window")
     return found
 
 
@@ -119,27 +129,34 @@ def _open(value: bytes | None, topic: str, record_time: datetime, context: Check
     envelope = decode_envelope(value, context.max_bytes)
     owner = topic_owner(topic)
     if envelope.signer != owner:
-        raise _Refused(Reason.SIGNER_TOPIC_MISMATCH, f"{envelope.signer!r} signed on {topic}")
+        raise _Refused(
+            Reason.SIGNER_TOPIC_MISMATCH,
+            f"signer ({len(envelope.signer)} characters) is not the member owning the topic",
+        )
     return _Opened(envelope, _key_for(envelope, record_time, context).key)
 
 
 def _read(opened: _Opened, topic: str, record_time: datetime, context: CheckContext) -> Outcome:
     """The checks after the signature verified: clock skew, payload, kind, category, fields."""
     envelope = opened.envelope
-    if abs(envelope.issued_at - record_time) > context.max_skew:
+    skew = envelope.issued_at - record_time
+    if abs(skew) > context.max_skew:
+        side = "before" if skew < timedelta(0) else "after"
         raise _Refused(
             Reason.CLOCK_SKEW,
-            f"issued_at {envelope.issued_at.isoformat()} is more than {context.max_skew} from "
-            f"the record time {record_time.isoformat()}",
+            f"issued_at is more than {context.max_skew.total_seconds():.0f} s {side} the "
+            "record time",
+            clean=_keeps_every_rule(envelope, topic),
         )
-    schema, record = decode_payload(envelope)
+    schema, record = _decode(envelope)
     kind = schema.record
     if topic.startswith(SIGNALS_PREFIX) and kind == "CreditSignal":
         signal = CreditSignal.from_record(record)
         if str(signal.category) not in context.categories.get(envelope.signer, ()):
             raise _Refused(
                 Reason.CATEGORY_NOT_ALLOWED,
-                f"{envelope.signer!r} may not report {signal.category}",
+                f"the signer may not report {signal.category}",
+                clean=_keeps_every_rule(envelope, topic),
             )
         validate_signal(signal, signer=envelope.signer)
         return AcceptedSignal(signal)
@@ -148,7 +165,37 @@ def _read(opened: _Opened, topic: str, record_time: datetime, context: CheckCont
         validate_ack(ack, signer=envelope.signer)
         _check_acked_at(ack, record_time, context)
         return AcceptedAck(ack, envelope.issued_at)
-    raise _Refused(Reason.SCHEMA_UNKNOWN, f"a {kind} does not belong on {topic}")
+    where = "a signals" if topic.startswith(SIGNALS_PREFIX) else "an acks"
+    raise _Refused(Reason.SCHEMA_UNKNOWN, f"a {kind} does not belong on {where} topic")
+
+
+def _decode(envelope: SignedEnvelope) -> tuple[PayloadSchema, dict[str, Any]]:
+    """The payload by its fingerprint; the SDK's message for an unknown schema would quote the
+    envelope's payload type, so the hub words its own."""
+    try:
+        return decode_payload(envelope)
+    except UnknownSchema:
+        raise _Refused(
+            Reason.SCHEMA_UNKNOWN,
+            "schema_fingerprint names no known schema, or one of another payload_type",
+        ) from None
+
+
+def _keeps_every_rule(envelope: SignedEnvelope, topic: str) -> bool:
+    """Whether a verified record, refused for something else, would pass the payload decode
+    and every field and identifier rule: then it holds personal identifiers only as tokens
+    and a reject may keep its bytes."""
+    try:
+        schema, record = _decode(envelope)
+        if topic.startswith(SIGNALS_PREFIX) and schema.record == "CreditSignal":
+            validate_signal(CreditSignal.from_record(record), signer=envelope.signer)
+            return True
+        if topic.startswith(ACKS_PREFIX) and schema.record == "InstructionAck":
+            validate_ack(InstructionAck.from_record(record), signer=envelope.signer)
+            return True
+    except (MessageRejected, _Refused):
+        pass
+    return False
 
 
 def _check_acked_at(ack: InstructionAck, record_time: datetime, context: CheckContext) -> None:
@@ -207,7 +254,7 @@ def read_batch(batch: OpenedBatch, verified: Sequence[bool]) -> list[Outcome]:
         if isinstance(step, Rejection):
             outcomes.append(step)
         elif not next(results):
-            detail = f"signature does not verify under key {step.key.key_id}"
+            detail = "signature does not verify under the signer's registered key"
             outcomes.append(Rejection(Reason.BAD_SIGNATURE, detail))
         else:
             outcomes.append(_guarded(_read, step, topic, record_time, batch.context))

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from alliance_connector.identifiers import Identifier
+from alliance_connector.identifiers import Identifier, personal_pattern
 from alliance_connector.messages import CreditSignal, SignalCategory
 from alliance_connector.reasons import Reason
 from alliance_connector.topics import ACKS_PREFIX
@@ -31,11 +31,21 @@ from hub.policy.rules import Policy
 from hub.store.bulk import bulk_insert
 from hub.store.schema import accepted_signals, ack_claims, instructions, ledger, rejects
 
-__all__ = ["KEPT_ORIGINAL_BYTES", "BatchEffects", "CheckedRecord", "apply_batch"]
+__all__ = [
+    "KEPT_ORIGINAL_BYTES",
+    "MAX_DETAIL_CHARS",
+    "BatchEffects",
+    "CheckedRecord",
+    "apply_batch",
+    "bounded_detail",
+]
 
 # A reject keeps the head of the refused record, enough to see what it was while the reject
 # itself stays under the envelope cap; the whole record stays on its topic at its offset.
 KEPT_ORIGINAL_BYTES = 16 * 1024
+# A detail is the hub's own sentence; the bound keeps a reject under the envelope cap whatever
+# a future message says.
+MAX_DETAIL_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,9 @@ class CheckedRecord:
     partition: int
     offset: int
     record_time: datetime
-    value: bytes | None  # kept for a rejected record only: a reject keeps its head
+    # The raw value, carried only where a reject may keep its head: a clean rejection, and an
+    # accepted record the store may still refuse (replay, acks); None otherwise.
+    value: bytes | None
     outcome: Outcome
 
     @property
@@ -74,13 +86,25 @@ class BatchEffects:
         self.reject_sources += other.reject_sources
 
 
-def _kept_original(value: bytes | None, reason: Reason) -> bytes:
-    """What a reject keeps of the refused record. A record refused for an identifier rule most
-    likely carries a personal identifier in clear, so none of it is kept (the record stays on
-    its topic, for its retention, for whoever must see it)."""
-    if reason is Reason.INVALID_IDENTIFIER:
+def _kept_original(value: bytes | None, rejection: Rejection) -> bytes:
+    """What a reject keeps of the refused record: its head, if the record is known to hold no
+    personal identifier in clear (its payload decoded after the signature verified and kept
+    every field and identifier rule), else nothing. The record itself stays on its topic, for
+    its retention, for whoever must see it."""
+    if not rejection.clean:
         return b""
     return (value or b"")[:KEPT_ORIGINAL_BYTES]
+
+
+def bounded_detail(detail: str) -> str:
+    """A reject's detail as stored, published and written to the ledger: bounded, and withheld
+    should it ever hold what looks like a resident ID or mobile number (details are the
+    hub's own words and must never quote a record, but the ledger cannot be cleaned)."""
+    if personal_pattern(detail) is not None:
+        return "detail withheld: it held what looks like a personal number"
+    if len(detail) > MAX_DETAIL_CHARS:
+        return detail[: MAX_DETAIL_CHARS - 1] + "…"
+    return detail
 
 
 def _already_handled(
@@ -163,6 +187,7 @@ class _Batch:
     def reject(self, item: CheckedRecord, rejection: Rejection) -> None:
         kind = "ACK_REJECTED" if item.topic.startswith(ACKS_PREFIX) else "SIGNAL_REJECTED"
         member = topic_owner(item.topic)
+        detail = bounded_detail(rejection.detail)
         self.reject_rows.append(
             {
                 "topic": item.topic,
@@ -170,8 +195,8 @@ class _Batch:
                 "offset": item.offset,
                 "member_id": member,
                 "reason": str(rejection.reason),
-                "detail": rejection.detail,
-                "original": _kept_original(item.value, rejection.reason),
+                "detail": detail,
+                "original": _kept_original(item.value, rejection),
                 "rejected_at": self.now,
             }
         )
@@ -179,7 +204,7 @@ class _Batch:
             LedgerEntry(
                 kind,
                 member or "unknown",
-                {"detail": rejection.detail},
+                {"detail": detail},
                 reason=str(rejection.reason),
                 source=item.source,
             )
@@ -232,8 +257,9 @@ class _Batch:
         """Apply the instruction's first valid ack; refuse any other (hub.pipeline.acks)."""
         ack = accepted.ack
         if target is None:
+            # The ack passed every rule, so its reject may keep its bytes (clean).
             detail = "no instruction the hub issued has the acknowledged instruction_id"
-            self.reject(item, Rejection(Reason.UNKNOWN_INSTRUCTION, detail))
+            self.reject(item, Rejection(Reason.UNKNOWN_INSTRUCTION, detail, clean=True))
             return
         refusal = target.judge(accepted, item.record_time)
         if refusal is not None:
@@ -331,7 +357,8 @@ def apply_batch(
         if isinstance(outcome, AcceptedSignal):
             key = keys[item.source]
             if key in accepted_before:
-                outcome = Rejection(Reason.REPLAY, f"signal {key[1]} from {key[0]} seen before")
+                detail = "the reporter's signal_id was accepted before"
+                outcome = Rejection(Reason.REPLAY, detail, clean=True)  # it passed every rule
             accepted_before.add(key)
         verdicts.append((item, outcome))
     signals = [o.signal for _, o in verdicts if isinstance(o, AcceptedSignal)]

@@ -40,13 +40,24 @@ from alliance_connector.messages import (
 from alliance_connector.schemas import PayloadSchema, catalog
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import HUB_SIGNER, REJECTED_TOPIC, instructions_topic, member_id
+from hub.pipeline.effects import KEPT_ORIGINAL_BYTES, bounded_detail
 from hub.store.schema import instructions, rejects
 from hub.store.timestamps import as_utc
 
-__all__ = ["SWEEP_AGE", "OutboxRelay", "RelayResult", "Wanted", "instruction_message"]
+__all__ = [
+    "SWEEP_AGE",
+    "OutboxRelay",
+    "RelayResult",
+    "Wanted",
+    "instruction_message",
+    "reject_record",
+]
 
 log = logging.getLogger(__name__)
 
+# Kafka refuses longer topic names; reason codes are short words.
+MAX_TOPIC_CHARS = 249
+MAX_REASON_CHARS = 64
 # A row unsent this long is no longer only its own batch's worker's to publish.
 SWEEP_AGE = timedelta(seconds=1)
 # After a topic could not be sent to (gone, or its metadata not answered), its rows wait.
@@ -103,6 +114,22 @@ def instruction_message(m: Mapping[Any, Any]) -> SanctionInstruction:
         review_at=as_utc(m["review_at"]) if m.get("review_at") else None,
         supersedes=m["supersedes"],
     )
+
+
+def reject_record(row: Mapping[Any, Any]) -> dict[str, object]:
+    """The RejectedMessage for a stored reject, every field bounded so that the sealed reject
+    stays under the envelope cap (MAX_ENVELOPE_BYTES) that consumers apply, whatever the row
+    holds (rows stored by an older hub included): `original` at most KEPT_ORIGINAL_BYTES, the
+    topic at most Kafka's 249 characters, `detail` as `bounded_detail` makes it."""
+    return {
+        "original": bytes(row["original"])[:KEPT_ORIGINAL_BYTES],
+        "reason": str(row["reason"])[:MAX_REASON_CHARS],
+        "topic": str(row["topic"])[:MAX_TOPIC_CHARS],
+        "partition": row["partition"],
+        "offset": row["offset"],
+        "detail": bounded_detail(str(row["detail"])),
+        "rejected_at": as_utc(row["rejected_at"]),
+    }
 
 
 class OutboxRelay:
@@ -240,21 +267,11 @@ class OutboxRelay:
     def _send_reject(self, row: sa.Row[Any]) -> None:
         if self._unreachable_until.get(REJECTED_TOPIC, 0.0) > time.monotonic():
             return
-        value = self._sealed(
-            self._reject_schema,
-            {
-                "original": row.original,
-                "reason": row.reason,
-                "topic": row.topic,
-                "partition": row.partition,
-                "offset": row.offset,
-                "detail": row.detail,
-                "rejected_at": as_utc(row.rejected_at),
-            },
-        )
+        record = reject_record(row._mapping)
+        value = self._sealed(self._reject_schema, record)
         sent = _Sent(rejects, row.reject_id, None, None)
         sent.future = self._send(
-            REJECTED_TOPIC, f"{row.topic}:{row.partition}:{row.offset}", value, sent
+            REJECTED_TOPIC, f"{record['topic']}:{row.partition}:{row.offset}", value, sent
         )
         self._in_flight[("rejects", row.reject_id)] = sent
 

@@ -58,7 +58,7 @@ def test_a_bad_signature_hides_an_undecodable_payload() -> None:
     outcome = check_record(garbage.to_bytes(), TOPIC, AT, CONTEXT)
     assert isinstance(outcome, Rejection)
     assert outcome.reason is Reason.BAD_SIGNATURE
-    assert KEY.key_id in outcome.detail
+    assert outcome.detail == "signature does not verify under the signer's registered key"
 
 
 @pytest.mark.parametrize("processes", [0, 1])

@@ -92,9 +92,7 @@ def test_real_uscc_with_any_other_last_character_is_rejected(code: str) -> None:
     for wrong in USCC_ALPHABET.replace(code[17], ""):
         error = raised(normalize_uscc, code[:17] + wrong)
         assert error.field == "uscc"
-        assert error.rule == (
-            f"GB 32100 check character mismatch: expected {code[17]!r}, got {wrong!r}"
-        )
+        assert error.rule == "GB 32100 check character mismatch"  # quotes no character
 
 
 @pytest.mark.parametrize(
@@ -114,7 +112,8 @@ def test_uscc_spellings_normalise_to_ascii_upper_case(raw: str) -> None:
 @pytest.mark.parametrize("letter", "IOZSV")
 def test_uscc_letters_outside_the_alphabet_are_rejected_by_position(letter: str) -> None:
     error = raised(normalize_uscc, "9133" + letter + "100799655058B")
-    assert f"{letter!r} at position 5" in error.rule and "alphabet" in error.rule
+    assert "position 5" in error.rule and "alphabet" in error.rule
+    assert letter not in error.rule.replace("I, O, Z, S, V", "")  # names no character
 
 
 @pytest.mark.parametrize(
@@ -136,7 +135,7 @@ def test_uscc_malformed_input_is_rejected(raw: str, rule_part: str) -> None:
 def test_error_names_the_callers_field() -> None:
     error = raised(lambda raw: normalize_uscc(raw, field="subject.uscc"), "91330100799655058C")
     assert error.field == "subject.uscc"
-    assert str(error) == "subject.uscc: GB 32100 check character mismatch: expected 'B', got 'C'"
+    assert str(error) == "subject.uscc: GB 32100 check character mismatch"
     assert isinstance(error, ValueError) and isinstance(error, ConnectorError)
 
 
@@ -349,10 +348,10 @@ def test_waybill_normalisation(raw: str, expected: str) -> None:
     [
         ("SF1234567890", "'carrier:number'"),
         ("sf:12:34567890", "'carrier:number'"),
-        ("s:123456", "carrier 's'"),
-        ("sf_express:123456", "carrier 'sf_express'"),
-        ("-sf:123456", "carrier '-sf'"),
-        ("sf:12345", "number '12345'"),
+        ("s:123456", "carrier must be 2-32"),
+        ("sf_express:123456", "carrier must be 2-32"),
+        ("-sf:123456", "carrier must be 2-32"),
+        ("sf:12345", "number must be 6-32"),
         ("sf:" + "1" * 33, "6-32 letters and digits"),
         ("sf:1234#5678", "6-32 letters and digits"),
     ],
@@ -383,8 +382,9 @@ def test_normalize_dispatches_by_scheme(scheme: IdentifierScheme, raw: str, valu
 
 
 def test_normalize_rejects_an_unknown_scheme() -> None:
-    with pytest.raises(InvalidIdentifier, match="unknown identifier scheme 'IBAN'"):
+    with pytest.raises(InvalidIdentifier, match="unknown identifier scheme: use one of USCC") as e:
         normalize("IBAN", "x")  # type: ignore[arg-type]
+    assert "IBAN" not in str(e.value)
 
 
 def test_personal_schemes_and_redacted_repr() -> None:

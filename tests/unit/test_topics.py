@@ -19,10 +19,12 @@ def test_valid_member_ids(value: str) -> None:
 @pytest.mark.parametrize(
     "value", ["", "Taobao", "jd.com", "jd_com", "-jd", "jd-", "x" * 64, "京东", "a b"]
 )
-def test_invalid_member_ids_name_the_value_and_rule(value: str) -> None:
+def test_invalid_member_ids_name_the_rule_and_length_not_the_value(value: str) -> None:
     with pytest.raises(InvalidMemberId) as raised:
         member_id(value)
-    assert repr(value) in str(raised.value) and "lower-case" in str(raised.value)
+    assert "lower-case" in str(raised.value) and f"{len(value)} characters" in str(raised.value)
+    assert raised.value.value == value
+    assert not value or repr(value) not in str(raised.value)
 
 
 def test_member_topics_are_named_after_the_member() -> None:

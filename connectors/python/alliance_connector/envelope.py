@@ -55,7 +55,9 @@ def _version_codec() -> AvroCodec:
 
 @dataclass(frozen=True)
 class SignedEnvelope:
-    """The decoded envelope. `signed` is its bytes before the signature: all that is signed."""
+    """The decoded envelope. `signed` is its bytes before the signature: all that is signed.
+    Make one with `seal`, `build` or `decode_envelope`: `dataclasses.replace` of a field other
+    than the signature leaves `signed`, and so the bytes, as they were."""
 
     payload_type: str
     payload: bytes

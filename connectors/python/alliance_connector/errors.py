@@ -17,6 +17,11 @@
 
 Third-party exceptions (cryptography's InvalidSignature, fastavro's decode errors, KafkaError)
 are translated into these where the library is called, with `raise ... from exc`.
+
+No message quotes an input value, not even part of one: the hub writes rejection details into
+its ledger, which cannot be cleaned, and any string a sender chose (a key id, a signer, an
+unknown symbol) may hold a resident ID or a mobile number. A message names the field and the
+rule, at most a length or a position.
 """
 
 from pathlib import Path
@@ -113,9 +118,11 @@ class InvalidMemberId(ConnectorError, ValueError):
     """A member id that cannot name a member's topics."""
 
     def __init__(self, value: str) -> None:
+        # The value is kept for the caller but never shown: it may be anything a sender wrote,
+        # a mobile number included.
         super().__init__(
-            f"member id {value!r} is invalid: use 1-63 lower-case letters, digits and inner "
-            "hyphens, other than the hub's own name 'hub'"
+            f"member id of {len(value)} characters is invalid: use 1-63 lower-case letters, "
+            "digits and inner hyphens, other than the hub's own name 'hub'"
         )
         self.value = value
 

@@ -5,10 +5,11 @@ Matching works on exact strings: a store listed as "ＪＤ:store:42" and a signa
 compared, tokenised or sent. Each normaliser returns the single canonical spelling or raises
 `InvalidIdentifier` naming the field and the rule broken.
 
-Privacy: resident IDs, mobile numbers and personal accounts must never be logged in clear, so
-their error messages describe the rule only and never quote the input, and the repr of an
-`Identifier` hides a personal value that is not yet a token. USCC codes, stores and waybills
-are public business data and may be quoted.
+Privacy: no error message quotes the input or any part of it, whatever the scheme (a value
+given as a USCC or a waybill may well be a resident ID or a mobile number): messages name the
+field and the rule, at most a length or a position. The repr of an `Identifier` hides a
+personal value that is not yet a token. `personal_pattern` finds resident IDs and mobile
+numbers written into free text, where they must not be.
 """
 
 import enum
@@ -33,6 +34,7 @@ __all__ = [
     "normalize_store",
     "normalize_uscc",
     "normalize_waybill",
+    "personal_pattern",
     "resident_id_check_digit",
     "uscc_check_character",
 ]
@@ -138,14 +140,11 @@ def normalize_uscc(raw: str, field: str = "uscc") -> str:
         if char not in _USCC_VALUE:
             raise InvalidIdentifier(
                 field,
-                f"character {char!r} at position {position} is not in the GB 32100 alphabet"
+                f"the character at position {position} is not in the GB 32100 alphabet"
                 " (digits and upper-case letters except I, O, Z, S, V)",
             )
-    expected = uscc_check_character(code[:17])
-    if code[17] != expected:
-        raise InvalidIdentifier(
-            field, f"GB 32100 check character mismatch: expected {expected!r}, got {code[17]!r}"
-        )
+    if code[17] != uscc_check_character(code[:17]):
+        raise InvalidIdentifier(field, "GB 32100 check character mismatch")
     return code
 
 
@@ -253,21 +252,21 @@ def normalize_waybill(raw: str, field: str = "waybill") -> str:
     """Return a waybill as "carrier:NUMBER" (carrier lower-case, number upper-case, compact)."""
     parts = _prepare(raw, field).split(":")
     if len(parts) != 2:
-        raise InvalidIdentifier(field, f"must have the form 'carrier:number', got {raw!r}")
+        raise InvalidIdentifier(field, "must have the form 'carrier:number'")
     carrier = parts[0].strip().lower()
     number = parts[1].replace(" ", "").replace("-", "").upper()
     if not _CARRIER.fullmatch(carrier):
         raise InvalidIdentifier(
-            field,
-            f"carrier {carrier!r} must be 2-32 lower-case letters, digits and inner hyphens",
+            field, "carrier must be 2-32 lower-case letters, digits and inner hyphens"
         )
     if not _WAYBILL_NUMBER.fullmatch(number):
         raise InvalidIdentifier(
-            field, f"number {number!r} must be 6-32 letters and digits (spaces, hyphens removed)"
+            field, "number must be 6-32 letters and digits (spaces, hyphens removed)"
         )
     return f"{carrier}:{number}"
 
 
+_SCHEME_NAMES = ", ".join(IdentifierScheme)
 _NORMALIZERS: dict[IdentifierScheme, Callable[[str, str], str]] = {
     IdentifierScheme.USCC: normalize_uscc,
     IdentifierScheme.RESIDENT_ID: normalize_resident_id,
@@ -287,6 +286,33 @@ def normalize(scheme: IdentifierScheme, raw: str, field: str | None = None) -> I
         known = IdentifierScheme(scheme)
     except ValueError:
         raise InvalidIdentifier(
-            field or "scheme", f"unknown identifier scheme {scheme!r}"
+            field or "scheme", f"unknown identifier scheme: use one of {_SCHEME_NAMES}"
         ) from None
     return Identifier(known, _NORMALIZERS[known](raw, field or known.value.lower()))
+
+
+# Resident IDs and mobile numbers as people write them into free text: full-width digits
+# (NFKC), spaces or hyphens between the groups, a +86 prefix; CJK or other words around them
+# do not hide them. A mobile number glued to hex digits (0-9, a-f) is taken for part of a
+# digest or token, which are full of 11-digit runs; an 18-digit run shaped like a resident ID
+# (a birth date in positions 7-14) is practically never one by chance.
+_MOBILE_IN_TEXT = re.compile(
+    r"(?<![A-Fa-f\d])(?:(?:\+|00)?86[ -]?)?1[3-9](?:[ -]?\d){9}(?![ -]?\d)(?![A-Fa-f])"
+)
+_RESIDENT_ID_IN_TEXT = re.compile(
+    r"(?<!\d)\d{6}[ -]?(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ -]?\d{3}[\dXx]"
+    r"(?![ -]?\d)"
+)
+
+
+def personal_pattern(text: str) -> IdentifierScheme | None:
+    """The scheme of the first resident ID or mainland mobile number written in `text`, or
+    None. One detector for every place that must hold no such number in clear (notes, ids);
+    a birth date that is not a calendar date or a wrong check digit still counts, since a
+    mistyped ID still names a person."""
+    folded = unicodedata.normalize("NFKC", text)
+    if _RESIDENT_ID_IN_TEXT.search(folded):
+        return IdentifierScheme.RESIDENT_ID
+    if _MOBILE_IN_TEXT.search(folded):
+        return IdentifierScheme.MOBILE
+    return None

@@ -88,7 +88,7 @@ def _enum(kind: type[_E], value: Any, field_name: str) -> _E:
     try:
         return kind(value)
     except ValueError:
-        raise InvalidField(field_name, f"{value!r} is not a known {kind.__name__}") from None
+        raise InvalidField(field_name, f"not a known {kind.__name__} symbol") from None
 
 
 def _identifiers(records: list[dict[str, Any]], field_name: str) -> tuple[Identifier, ...]:
@@ -98,7 +98,7 @@ def _identifiers(records: list[dict[str, Any]], field_name: str) -> tuple[Identi
             scheme = IdentifierScheme(item["scheme"])
         except ValueError:
             raise InvalidIdentifier(
-                f"{field_name}[{index}].scheme", f"{item['scheme']!r} is not a known scheme"
+                f"{field_name}[{index}].scheme", "not a known identifier scheme"
             ) from None
         identifiers.append(Identifier(scheme, item["value"]))
     return tuple(identifiers)

@@ -98,10 +98,11 @@ class SchemaCatalog:
         """The writer schema an envelope names; its payload type must agree with the schema."""
         schema = self._by_fingerprint.get(schema_fingerprint)
         if schema is None:
-            raise UnknownSchema(f"schema fingerprint {schema_fingerprint.hex()[:16]}… is unknown")
+            raise UnknownSchema("schema_fingerprint names no schema this receiver knows")
         if schema.payload_type != payload_type:
             raise UnknownSchema(
-                f"payload type {payload_type!r} does not match its schema ({schema.payload_type})"
+                f"payload_type does not match the schema its fingerprint names, which is "
+                f"{schema.payload_type}"
             )
         return schema
 

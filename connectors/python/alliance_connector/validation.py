@@ -4,6 +4,11 @@ and by the hub on receipt: the same function on both sides.
 - Personal identifiers (RESIDENT_ID, MOBILE, ACCOUNT) and order references travel only as
   keyed tokens; public identifiers travel normalised, exactly as `normalize` gives them.
 - A subject has at least one identifier; the observed window does not run backwards.
+- Free text (notes) and the instruction id an ack names hold no resident ID or mobile number
+  (`personal_pattern`): they reach the hub's store and its rejects, where no personal
+  identifier may be in clear.
+
+No rule's message quotes the value it refused (see `errors`).
 """
 
 import re
@@ -14,6 +19,7 @@ from alliance_connector.identifiers import (
     Identifier,
     IdentifierScheme,
     normalize,
+    personal_pattern,
 )
 from alliance_connector.messages import CreditSignal, InstructionAck
 from alliance_connector.tokens import is_token
@@ -52,7 +58,7 @@ def _check_member(value: str, field: str) -> None:
     try:
         member_id(value)
     except InvalidMemberId as exc:
-        raise InvalidField(field, str(exc)) from None
+        raise InvalidField(field, str(exc)) from None  # the message quotes no value
 
 
 # Control characters (NUL above all, which PostgreSQL text refuses) have no place in free
@@ -68,6 +74,15 @@ def _check_note(note: str | None, field: str) -> None:
         raise InvalidField(field, f"at most {MAX_NOTE_CHARS} characters")
     if _CONTROL.search(note):
         raise InvalidField(field, "no control characters")
+    _check_no_personal_number(note, field)
+
+
+def _check_no_personal_number(text: str, field: str) -> None:
+    found = personal_pattern(text)
+    if found is IdentifierScheme.RESIDENT_ID:
+        raise InvalidField(field, "holds what looks like a resident ID number; leave it out")
+    if found is IdentifierScheme.MOBILE:
+        raise InvalidField(field, "holds what looks like a mobile number; leave it out")
 
 
 def validate_signal(signal: CreditSignal, signer: str | None = None) -> None:
@@ -78,7 +93,7 @@ def validate_signal(signal: CreditSignal, signer: str | None = None) -> None:
     """
     _check_member(signal.reporter, "reporter")
     if signer is not None and signal.reporter != signer:
-        raise InvalidField("reporter", f"must be the signer {signer!r}")
+        raise InvalidField("reporter", "must be the envelope's signer")
     window = signal.observed_window
     if window.end < window.start:
         raise InvalidField("observed_window", "end is before start")
@@ -101,7 +116,9 @@ def validate_ack(ack: InstructionAck, signer: str | None = None) -> None:
     acknowledging member must be that signer."""
     _check_member(ack.member, "member")
     if signer is not None and ack.member != signer:
-        raise InvalidField("member", f"must be the signer {signer!r}")
+        raise InvalidField("member", "must be the envelope's signer")
     if not _INSTRUCTION_ID.fullmatch(ack.instruction_id):
         raise InvalidField("instruction_id", "1-64 printable ASCII characters, no spaces")
+    # The hub's ids never look like one; a made-up id that does must not reach a reject.
+    _check_no_personal_number(ack.instruction_id, "instruction_id")
     _check_note(ack.note, "note")
