@@ -59,6 +59,11 @@ __all__ = ["Worker", "WorkerOptions", "WorkerStats"]
 log = logging.getLogger(__name__)
 
 
+# How long a poll may wait while the consumer (re)joins its group: the metadata and join
+# round trips, never the records' latency (a worker owns no partitions while it joins).
+REJOIN_POLL_MS = 2_000
+
+
 @dataclass(frozen=True)
 class WorkerOptions:
     group_id: str = "alliance-hub.worker"
@@ -233,6 +238,11 @@ class Worker:
         background (consumer thread); None when there was nothing. Without `wait`, take only
         what is already fetched."""
         timeout = self.options.poll_timeout_ms if wait else 0
+        if self._consumer._coordinator.need_rejoin():  # kafka-python 3.0 has no public call
+            # Before each (re)join of a pattern subscription kafka-python waits for fresh
+            # metadata of every topic, and gives up on the join when the poll's timeout ends
+            # first: on a busy broker with hundreds of topics a short poll never joins.
+            timeout = max(timeout, REJOIN_POLL_MS)
         polled = self._consumer.poll(timeout_ms=timeout)
         records = sorted(
             (r for batch in polled.values() for r in batch),
