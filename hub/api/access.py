@@ -76,7 +76,7 @@ def scope_to_member(principal: Principal, asked: str | None) -> str | None:
     if principal.role != "member":
         return asked
     if asked is not None and asked != principal.member_id:
-        raise NotFound(f"no member {asked!r}")
+        raise NotFound("no member has this id")
     return principal.member_id
 
 

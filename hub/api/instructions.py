@@ -102,7 +102,7 @@ def get_instruction(
     with request.app.state.engine.connect() as connection:
         row = connection.execute(query).one_or_none()
     if row is None:
-        raise NotFound(f"no instruction {instruction_id!r}")
+        raise NotFound("no instruction has this id")
     return _instruction(row)
 
 

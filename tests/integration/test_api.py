@@ -104,7 +104,7 @@ def test_members_see_their_own_instructions_and_nothing_else(api: Api) -> None:
     assert api.get("/instructions/ins-1", "mall")[0] == 200
     status, body = api.get("/instructions/ins-2", "mall")  # social's
     assert status == 404 and body == {
-        "error": {"code": "not_found", "message": "no instruction 'ins-2'"}
+        "error": {"code": "not_found", "message": "no instruction has this id"}
     }
     assert api.get("/instructions?member=social", "mall")[0] == 404
     status, body = api.get("/instructions", "operator")

@@ -267,3 +267,17 @@ def test_weak_keys_are_refused_at_registration(alliance: Alliance) -> None:
             assert message.startswith("public_key_b64: ") and raw not in message
     assert set(answers) == {(True, 201), (False, 400)}, answers
     print("\nweak keys refused at registration:", answers[(False, 400)])
+    # A weak key stored before registration checked keys is still listed, and revocable.
+    member = alliance.members["shop"].id
+    with alliance.engine.begin() as connection:
+        connection.execute(
+            member_keys.insert().values(
+                key_id="old-weak",
+                member_id=member,
+                public_key=(1).to_bytes(32, "little"),
+                valid_from=now - timedelta(days=1),
+            )
+        )
+    listed = client.get(f"/members/{member}/keys", headers=headers)
+    assert listed.status_code == 200 and "old-weak" in {k["key_id"] for k in listed.json()}
+    assert client.post("/keys/old-weak/revoke", headers=headers).status_code == 200
