@@ -144,8 +144,7 @@ def _read(opened: _Opened, topic: str, record_time: datetime, context: CheckCont
         side = "before" if skew < timedelta(0) else "after"
         raise _Refused(
             Reason.CLOCK_SKEW,
-            f"issued_at is more than {context.max_skew.total_seconds():.0f} s {side} the "
-            "record time",
+            f"issued_at is more than {_seconds(context.max_skew)} {side} the record time",
             clean=_keeps_every_rule(envelope, topic),
         )
     schema, record = _decode(envelope)
@@ -156,7 +155,8 @@ def _read(opened: _Opened, topic: str, record_time: datetime, context: CheckCont
             raise _Refused(
                 Reason.CATEGORY_NOT_ALLOWED,
                 f"the signer may not report {signal.category}",
-                clean=_keeps_every_rule(envelope, topic),
+                # Decoded already: only the field rules are left to say whether it is clean.
+                clean=_passes(lambda: validate_signal(signal, signer=envelope.signer)),
             )
         validate_signal(signal, signer=envelope.signer)
         return AcceptedSignal(signal)
@@ -181,21 +181,34 @@ def _decode(envelope: SignedEnvelope) -> tuple[PayloadSchema, dict[str, Any]]:
         ) from None
 
 
+def _seconds(span: timedelta) -> str:
+    return f"{span.total_seconds():.0f} s"
+
+
+def _passes(rule: Callable[[], object]) -> bool:
+    """Whether a rule holds for a record refused for something else."""
+    try:
+        rule()
+    except (MessageRejected, _Refused):
+        return False
+    return True
+
+
 def _keeps_every_rule(envelope: SignedEnvelope, topic: str) -> bool:
     """Whether a verified record, refused for something else, would pass the payload decode
     and every field and identifier rule: then it holds personal identifiers only as tokens
     and a reject may keep its bytes."""
-    try:
+
+    def every_rule() -> None:
         schema, record = _decode(envelope)
         if topic.startswith(SIGNALS_PREFIX) and schema.record == "CreditSignal":
             validate_signal(CreditSignal.from_record(record), signer=envelope.signer)
-            return True
-        if topic.startswith(ACKS_PREFIX) and schema.record == "InstructionAck":
+        elif topic.startswith(ACKS_PREFIX) and schema.record == "InstructionAck":
             validate_ack(InstructionAck.from_record(record), signer=envelope.signer)
-            return True
-    except (MessageRejected, _Refused):
-        pass
-    return False
+        else:
+            raise _Refused(Reason.SCHEMA_UNKNOWN, "not a record this topic takes")
+
+    return _passes(every_rule)
 
 
 def _check_acked_at(ack: InstructionAck, record_time: datetime, context: CheckContext) -> None:
@@ -204,8 +217,8 @@ def _check_acked_at(ack: InstructionAck, record_time: datetime, context: CheckCo
     if abs(ack.acked_at - record_time) > context.max_skew:
         raise _Refused(
             Reason.CLOCK_SKEW,
-            f"acked_at is more than the clock-skew tolerance ({context.max_skew}) from the "
-            "record's timestamp",
+            f"acked_at is more than the clock-skew tolerance ({_seconds(context.max_skew)}) from "
+            "the record's timestamp",
         )
 
 

@@ -214,3 +214,16 @@ def raw_producer(bootstrap: str) -> Iterator[KafkaProducer]:
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
     yield producer
     producer.close()
+
+
+def wait_for_disjoint_assignments(first: Worker, second: Worker) -> None:
+    """Until both workers own partitions and none twice (during a rebalance both may briefly
+    list one)."""
+    wait_until(
+        lambda: (
+            bool(first.assignment())
+            and bool(second.assignment())
+            and not first.assignment() & second.assignment()
+        ),
+        what="both workers to own disjoint partitions",
+    )

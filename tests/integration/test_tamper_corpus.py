@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from kafka import KafkaProducer
 
+from alliance_connector.edwards25519 import GROUP_ORDER
 from alliance_connector.envelope import ENVELOPE_SIGNING_TYPE, SignedEnvelope, seal
 from alliance_connector.identifiers import Identifier, IdentifierScheme
 from alliance_connector.messages import AckStatus, InstructionAck, SignalCategory
@@ -28,7 +29,7 @@ from hub.policy.loading import default_policy
 from hub.store.schema import accepted_signals, member_keys, rejects
 from tests.envelopes import rebuilt
 from tests.integration.alliance import Alliance, Member, RunningWorker, wait_until
-from tests.testvectors import VECTOR_DIR, _small_order_r_signature
+from tests.testvectors import VECTOR_DIR, _avro_long, _small_order_r_signature
 
 USCC = Identifier(IdentifierScheme.USCC, "91330100799655058B")
 SIGNAL_SCHEMA = catalog().newest("CreditSignal")
@@ -53,7 +54,7 @@ def _non_canonical_payloads(payload: bytes, record: dict[str, Any]) -> dict[str,
     reported = _offset(record, "reported_at")
     items = payload[subject + 1 : _offset(record, "evidence") - 1]  # one block, count 1
     assert payload[subject] == 0x02 and payload[subject + 1 + len(items)] == 0
-    negative_block = bytes([0x01]) + _varint(len(items)) + items + b"\x00"
+    negative_block = bytes([0x01]) + _avro_long(len(items)) + items + b"\x00"
     return {
         "category index -1": payload[:category] + b"\x01" + payload[category + 1 :],
         "category index -2": payload[:category] + b"\x03" + payload[category + 1 :],
@@ -68,14 +69,6 @@ def _non_canonical_payloads(payload: bytes, record: dict[str, Any]) -> dict[str,
         + payload[subject + 2 + len(items) :],
         "trailing byte": payload + b"\x00",
     }
-
-
-def _varint(number: int) -> bytes:
-    zigzag, out = number << 1, bytearray()
-    while zigzag > 0x7F:
-        out.append(zigzag & 0x7F | 0x80)
-        zigzag >>= 7
-    return bytes(out + bytes([zigzag]))
 
 
 def _signed(envelope: SignedEnvelope, member: Member) -> bytes:
@@ -105,11 +98,7 @@ def _corpus(alliance: Alliance, shop: Member, weak_key_id: str) -> dict[str, lis
     for _ in range(20):
         envelope = sealed()
         small_r = _small_order_r_signature(shop.key.seed(), envelope.signing_input)
-        high_s = (
-            int.from_bytes(envelope.signature[32:], "little")
-            + 2**252
-            + (27742317777372353535851937790883648493)
-        )
+        high_s = int.from_bytes(envelope.signature[32:], "little") + GROUP_ORDER
         corpus["small-order R"].append(envelope.signed + small_r)
         corpus["S + L"].append(
             envelope.signed + envelope.signature[:32] + high_s.to_bytes(32, "little")

@@ -8,7 +8,11 @@ from collections.abc import Iterator
 import pytest
 from kafka.admin import NewTopic
 
-from tests.integration.alliance import Alliance, RunningWorker, wait_until
+from tests.integration.alliance import (
+    Alliance,
+    RunningWorker,
+    wait_for_disjoint_assignments,
+)
 
 FILLER_TOPICS = 900
 
@@ -28,11 +32,4 @@ def test_two_workers_settle_on_a_broker_with_many_topics(crowded: Alliance) -> N
     crowded.join("social")
     first, second = crowded.worker(), crowded.worker()
     with RunningWorker(first), RunningWorker(second):
-        wait_until(
-            lambda: (
-                bool(first.assignment())
-                and bool(second.assignment())
-                and not first.assignment() & second.assignment()
-            ),
-            what="both workers to own disjoint partitions",
-        )
+        wait_for_disjoint_assignments(first, second)

@@ -7,7 +7,13 @@ from alliance_connector import Identifier, IdentifierScheme, SanctionAction, Sig
 from hub.ledger.verify import verify
 from hub.pipeline.instructions import instruction_id
 from hub.store.schema import accepted_signals, instructions, ledger
-from tests.integration.alliance import Alliance, RunningWorker, numbered_uscc, wait_until
+from tests.integration.alliance import (
+    Alliance,
+    RunningWorker,
+    numbered_uscc,
+    wait_for_disjoint_assignments,
+    wait_until,
+)
 
 SUBJECTS = 60
 LISTED = 20
@@ -30,15 +36,7 @@ def test_two_workers_share_the_load_with_the_effects_of_one(alliance: Alliance) 
         alliance.blacklist(f"entry-{n}", uscc(n))
     first, second = alliance.worker(), alliance.worker()
     with RunningWorker(first), RunningWorker(second):
-        # During a rebalance both may briefly list a partition; wait for the settled split.
-        wait_until(
-            lambda: (
-                bool(first.assignment())
-                and bool(second.assignment())
-                and not first.assignment() & second.assignment()
-            ),
-            what="both workers to own disjoint partitions",
-        )
+        wait_for_disjoint_assignments(first, second)
         for name in ("mall", "social"):
             member = alliance.members[name]
             member.publisher.report_many(

@@ -190,10 +190,10 @@ def open_verified(
     """
     envelope = decode_envelope(data, max_bytes)
     if envelope.signer != expected_signer:
-        raise SignerMismatch(f"signer: not {expected_signer!r}, who owns the topic")
+        raise SignerMismatch("signer: not the member that owns the topic")
     key = find_key(envelope.signer, envelope.key_id)
     if key is None:
-        raise UntrustedSigner(f"key_id: no key of {expected_signer!r} is pinned under it")
+        raise UntrustedSigner("key_id: names no key pinned for the signer")
     envelope.verify(key)
     schema, record = decode_payload(envelope, schemas)
     return OpenedMessage(envelope, schema, record)
