@@ -28,10 +28,10 @@ from alliance_connector.identifiers import uscc_check_character
 from alliance_connector.signing import SigningKey
 from hub.kafka.topics import ensure_topics, hub_topics
 from hub.lists.imports import apply_import
-from hub.lists.index import ListFollower, ListIndex
 from hub.lists.publishing import publish_list_changes
 from hub.lists.reading import read_list_file
 from hub.policy.loading import default_policy
+from hub.sanctions.index import ListFollower, ListIndex
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 

@@ -5,7 +5,7 @@ python bench/worker.py [--count 20000] [--rate 1000] [--seconds 10] [--every 10]
 
 import sys
 
-from hub.cli import app
+from hub.cli.main import app
 
 if __name__ == "__main__":
     app(["bench", *sys.argv[1:]])

@@ -43,8 +43,8 @@ from alliance_connector import (
 from alliance_connector.identifiers import uscc_check_character
 from alliance_connector.topics import member_id
 from hub.kafka.topics import ensure_topics, hub_topics, member_topics
-from hub.pipeline.relay import RelayResult
-from hub.pipeline.runner import Worker, WorkerOptions
+from hub.pipeline.worker.relay import RelayResult
+from hub.pipeline.worker.runner import Worker, WorkerOptions
 from hub.store.engine import open_engine
 from hub.store.members import add_key, register_member
 from hub.store.migrate import upgrade

@@ -13,7 +13,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alliance_connector.tokens import TokenKey
 from alliance_connector.topics import LISTS_TOPIC
-from hub.kafka.topics import WORKER_SUBSCRIPTION
+
+# What the hub's workers read: every member's signals and acks topics, including those of
+# members registered after the worker started.
+WORKER_SUBSCRIPTION = r"^alliance\.(signals|acks)\..+"
 
 # The repository checkout that holds deploy/kafka/broker, when the hub runs from one.
 SOURCE_ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@
     ├── ListError              a sanction-list request cannot be carried out
     │   ├── UnknownEntry       no entry has this id
     │   ├── UnknownTask        no open operator task has this id
-    │   ├── IllegalTransition  the entry's status cannot move there (hub.lists.model)
+    │   ├── IllegalTransition  the entry's status cannot move there (hub.domain.lists)
     │   └── ImportRefused      an import file has bad rows; nothing was written
     ├── PolicyError            a policy file is malformed; every problem is listed
     ├── TokenRefused           an API token cannot be issued (hub.api.tokens)
@@ -75,7 +75,7 @@ class UnknownTask(ListError):
 
 
 class IllegalTransition(ListError):
-    """The lifecycle (hub.lists.model.ALLOWED_TRANSITIONS) does not allow this move."""
+    """The lifecycle (hub.domain.lists.ALLOWED_TRANSITIONS) does not allow this move."""
 
     def __init__(self, entry_id: str, current: str, wanted: str, allowed: list[str]) -> None:
         allowed_text = ", ".join(allowed) or "none: the entry is closed"

@@ -13,9 +13,9 @@ from hub.api.access import READERS, require
 from hub.api.tokens import Principal
 from hub.csv_cells import SpreadsheetCsv
 from hub.ledger.verify import verify
-from hub.lists.situations import presence_situations
 from hub.policy.loading import load_policy_text
 from hub.policy.rules import diff_decisions
+from hub.sanctions.situations import presence_situations
 from hub.store.schema import ledger
 
 router = APIRouter(tags=["audit"])

@@ -13,10 +13,10 @@ from starlette.concurrency import run_in_threadpool
 
 from hub.api.access import may_write
 from hub.api.tokens import Principal
+from hub.domain.lists import ListStatus
 from hub.errors import ImportRefused
 from hub.lists.imports import apply_import
 from hub.lists.lifecycle import move
-from hub.lists.model import ListStatus
 from hub.lists.reading import read_list_file
 
 router = APIRouter(tags=["lists"])

@@ -19,10 +19,6 @@ from alliance_connector.topics import (
 )
 from hub.errors import BrokerError
 
-# What the hub's workers read: every member's signals and acks topics, including those of
-# members registered after the worker started.
-WORKER_SUBSCRIPTION = r"^alliance\.(signals|acks)\..+"
-
 # Signals are keyed by subject, so partitions bound how many workers share the load.
 SIGNAL_PARTITIONS = 6
 

@@ -9,11 +9,12 @@ alliance's data, so the documents name the kind of identifier and never its valu
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from alliance_connector.identifiers import PERSONAL_SCHEMES, IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
-from hub.lists.model import ListEntry
+from hub.domain.china_time import CHINA
+from hub.domain.lists import ListEntry
 from hub.templates import templates
 
 __all__ = [
@@ -65,9 +66,6 @@ _COURT_CATEGORIES = frozenset(
     }
 )
 
-# The notice is a Chinese administrative one: its dates are calendar days in China (no DST).
-_CHINA = timezone(timedelta(hours=8))
-
 
 @dataclass(frozen=True)
 class _Shown:
@@ -80,7 +78,7 @@ def chinese_date(value: date | datetime) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("document datetimes must be timezone-aware")
-        value = value.astimezone(_CHINA).date()
+        value = value.astimezone(CHINA).date()
     return f"{value.year}年{value.month}月{value.day}日"
 
 

@@ -19,13 +19,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hub.domain.china_time import add_months
+from hub.domain.lists import ACTIVE_STATUSES, ListEntry, ListStatus
 from hub.errors import ImportRefused
 from hub.ledger.chain import LedgerEntry, append, lock_head
-from hub.lists.deadlines import add_months
 from hub.lists.lifecycle import Moved, move, reconcile
-from hub.lists.model import ACTIVE_STATUSES, ListEntry, ListStatus
-from hub.pipeline.instructions import Trigger
 from hub.policy.rules import Policy
+from hub.sanctions.instructions import Trigger
 from hub.store.bulk import bulk_insert
 from hub.store.schema import (
     list_entries,

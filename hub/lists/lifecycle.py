@@ -9,13 +9,13 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from alliance_connector.messages import ListType
+from hub.domain.lists import ListStatus
 from hub.ledger.chain import append
-from hub.lists.model import ListStatus
 from hub.lists.status import Transition, change_status
 from hub.lists.tasks import close_open_tasks, open_overdue_tasks
-from hub.pipeline.instructions import NewInstruction, Trigger, ledger_entries, reconcile_entry
-from hub.pipeline.matching import clusters_of_entry, current_entry
 from hub.policy.rules import Policy
+from hub.sanctions.instructions import NewInstruction, Trigger, ledger_entries, reconcile_entry
+from hub.sanctions.matching import clusters_of_entry, current_entry
 from hub.store.schema import list_entries
 
 __all__ = ["Moved", "move", "reconcile"]

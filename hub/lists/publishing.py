@@ -1,5 +1,5 @@
 """Publishing list changes to the compacted topic alliance.lists, from which every worker
-builds its match index (hub.lists.index).
+builds its match index (hub.sanctions.index).
 
 The store is the system of record and list_entries doubles as the outbox: an entry whose
 `version` is ahead of its `published_version` has a change not yet confirmed on the topic.

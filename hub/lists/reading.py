@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alliance_connector.tokens import TokenKey
-from hub.lists.model import ListEntry
+from hub.domain.lists import ListEntry
 from hub.lists.row_rules import COLUMNS, REQUIRED_COLUMNS, Row, RowChecker, RowProblem, shown_name
 
 __all__ = [

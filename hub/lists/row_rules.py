@@ -13,14 +13,15 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 
 from alliance_connector.errors import InvalidIdentifier
 from alliance_connector.identifiers import PERSONAL_SCHEMES, Identifier, IdentifierScheme, normalize
 from alliance_connector.messages import ListType, SignalCategory
 from alliance_connector.tokens import TokenKey, is_token, tokenize
-from hub.lists.model import ListEntry
+from hub.domain.china_time import CHINA
+from hub.domain.lists import ListEntry
 
 __all__ = ["COLUMNS", "REQUIRED_COLUMNS", "Row", "RowChecker", "RowProblem", "shown_name"]
 
@@ -48,8 +49,6 @@ _ENTRY_ID = re.compile(r"[A-Za-z0-9._:-]+")  # the length is checked with the ot
 # file without a header would otherwise put its first row, perhaps a mobile number, into the
 # problem list, and a digit-free name cannot carry an ID or phone number.
 _NAME_LIKE = re.compile(r"[A-Za-z_][A-Za-z_ ]{0,39}")
-# Lists are issued on the Chinese calendar (UTC+8, no DST): a bare date means midnight there.
-_CHINA = timezone(timedelta(hours=8))
 # Control and invisible format characters (bidi overrides, zero-width joiners) can make a
 # name display as another on the dashboard and in rectification notices.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf"})
@@ -179,7 +178,7 @@ class RowChecker:
                 self.dates.clear()  # a file of all-distinct times must not grow without end
             try:
                 parsed = datetime.fromisoformat(text)
-                self.dates[text] = parsed if parsed.tzinfo else parsed.replace(tzinfo=_CHINA)
+                self.dates[text] = parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA)
             except ValueError:
                 self.dates[text] = None
         when = self.dates[text]

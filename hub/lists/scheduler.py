@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from hub.domain.lists import RECTIFYING_STATUSES, ListStatus
 from hub.errors import HubError, IllegalTransition
 from hub.lists.lifecycle import Moved, move
-from hub.lists.model import RECTIFYING_STATUSES, ListStatus
 from hub.policy.rules import Policy
 from hub.store.schema import list_entries
 

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from hub.domain.lists import ALLOWED_TRANSITIONS, ListStatus
 from hub.errors import IllegalTransition, UnknownEntry
 from hub.ledger.chain import LedgerEntry, append, lock_head
-from hub.lists.model import ALLOWED_TRANSITIONS, ListStatus
 from hub.store.schema import list_entries, list_transitions
 
 __all__ = ["Transition", "change_status"]

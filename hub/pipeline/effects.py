@@ -17,17 +17,17 @@ from alliance_connector.messages import CreditSignal, SignalCategory
 from alliance_connector.reasons import Reason
 from alliance_connector.topics import ACKS_PREFIX
 from hub.ledger.chain import LedgerEntry, append, lock_head
-from hub.lists.index import ListIndex
 from hub.pipeline.acks import APPLIED, AckTarget, ack_targets, claim_row
 from hub.pipeline.checks import AcceptedAck, AcceptedSignal, Outcome, Rejection, topic_owner
-from hub.pipeline.instructions import (
+from hub.pipeline.linking import link_all, present_identifiers, record_presence
+from hub.policy.rules import Policy
+from hub.sanctions.index import ListIndex
+from hub.sanctions.instructions import (
     NewInstruction,
     Trigger,
     issue_for_clusters,
     ledger_entries,
 )
-from hub.pipeline.linking import link_all, present_identifiers, record_presence
-from hub.policy.rules import Policy
 from hub.store.bulk import bulk_insert
 from hub.store.schema import accepted_signals, ack_claims, instructions, ledger, rejects
 

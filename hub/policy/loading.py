@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from alliance_connector.messages import ListType, SanctionAction, SignalCategory
+from hub.domain.lists import ACTIVE_STATUSES, ListStatus
 from hub.errors import PolicyError
-from hub.lists.model import ACTIVE_STATUSES, ListStatus
 from hub.policy.rules import Policy, Rule, Targets
 from hub.policy.sections import SECTION_CHARS
 from hub.store.schema import MEMBER_KINDS

@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 
 from alliance_connector.identifiers import IdentifierScheme
 from alliance_connector.messages import ListType, SanctionAction, SignalCategory
-from hub.lists.model import ListStatus
+from hub.domain.lists import ListStatus
 
 __all__ = [
     "Decision",

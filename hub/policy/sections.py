@@ -10,7 +10,7 @@ replaces a sanction.
 """
 
 from alliance_connector.messages import ListType
-from hub.lists.model import ListStatus
+from hub.domain.lists import ListStatus
 
 __all__ = ["SECTION_CHARS", "legal_basis", "notice_section"]
 

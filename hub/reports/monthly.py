@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 
-from hub.lists.deadlines import CHINA
+from hub.domain.china_time import CHINA
 from hub.reports.calendar import due_date, month_bounds
 from hub.store.schema import instructions, list_entries, list_transitions
 from hub.store.timestamps import as_utc

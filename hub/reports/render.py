@@ -4,7 +4,7 @@ import io
 
 from alliance_connector.messages import SignalCategory
 from hub.csv_cells import SpreadsheetCsv
-from hub.lists.deadlines import CHINA
+from hub.domain.china_time import CHINA
 from hub.lists.documents import CATEGORY_NAMES, chinese_date
 from hub.reports.monthly import LIST_COLUMNS, MonthlyReport
 from hub.templates import templates

@@ -130,7 +130,7 @@ presences = sa.Table(
 )
 
 # Sanction-list entries as the issuing authority stated them, with their lifecycle status
-# (hub.lists.model). content_hash covers what the authority states, so a re-import of the
+# (hub.domain.lists). content_hash covers what the authority states, so a re-import of the
 # same file changes nothing; version counts changes, and published_version is the version
 # last confirmed on alliance.lists (an outbox marker).
 list_entries = sa.Table(

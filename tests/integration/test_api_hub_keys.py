@@ -14,7 +14,7 @@ import pytest
 
 from alliance_connector.signing import SigningKey, VerifyKey, key_id_for
 from hub.api.hub_keys import HubKeyCache, HubKeyRefused, publish_hub_key, revoke_hub_key
-from hub.cli_hub_keys import publish_own_key
+from hub.cli.hub_keys import publish_own_key
 from hub.config import Settings
 from hub.ledger.verify import verify
 from tests.integration.test_api import Api

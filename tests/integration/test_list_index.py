@@ -11,7 +11,7 @@ from alliance_connector.schemas import catalog
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import HUB_SIGNER
 from hub.kafka.topics import TopicSpec, ensure_topics
-from hub.lists.index import ListFollower, ListIndex
+from hub.sanctions.index import ListFollower, ListIndex
 from tests.integration.alliance import wait_until
 
 

@@ -14,17 +14,17 @@ import sqlalchemy as sa
 from alliance_connector import AckStatus, BrokerConnection, InstructionListener
 from alliance_connector.identifiers import Identifier, IdentifierScheme
 from alliance_connector.messages import SanctionAction, SignalCategory
+from hub.domain.lists import ListStatus
 from hub.errors import IllegalTransition
 from hub.ledger.verify import verify
 from hub.lists.imports import apply_import
-from hub.lists.index import ListFollower, ListIndex
 from hub.lists.lifecycle import move
-from hub.lists.model import ListStatus
 from hub.lists.reading import read_list_file
 from hub.lists.scheduler import run_due
-from hub.lists.situations import presence_situations
 from hub.policy.loading import default_policy
 from hub.policy.rules import diff_decisions
+from hub.sanctions.index import ListFollower, ListIndex
+from hub.sanctions.situations import presence_situations
 from hub.store.schema import (
     accepted_signals,
     instructions,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from alliance_connector.messages import SignalCategory
 from alliance_connector.signing import SigningKey
-from hub.pipeline.registry import RegistryView
+from hub.pipeline.worker.registry import RegistryView
 from hub.store.engine import open_engine
 from hub.store.members import add_key, register_member, revoke_key
 from hub.store.migrate import upgrade

@@ -25,7 +25,7 @@ from alliance_connector import (
 )
 from alliance_connector.topics import signals_topic
 from hub.ledger.verify import verify
-from hub.pipeline.instructions import instruction_id
+from hub.sanctions.instructions import instruction_id
 from hub.store.schema import accepted_signals, instructions, ledger
 from tests.integration.alliance import Alliance, instructions_for, numbered_uscc, wait_until
 

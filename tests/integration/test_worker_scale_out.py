@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from alliance_connector import Identifier, IdentifierScheme, SanctionAction, SignalCategory
 from hub.ledger.verify import verify
-from hub.pipeline.instructions import instruction_id
+from hub.sanctions.instructions import instruction_id
 from hub.store.schema import accepted_signals, instructions, ledger
 from tests.integration.alliance import (
     Alliance,

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 
 from alliance_connector.identifiers import Identifier, IdentifierScheme
 from alliance_connector.messages import ListType, SanctionAction, SignalCategory
-from hub.lists.index import IndexedEntry, ListIndex
-from hub.lists.model import ListStatus
-from hub.pipeline.instructions import NewInstruction, Trigger, issue_for_clusters, reconcile_entry
-from hub.pipeline.matching import current_entry
-from hub.pipeline.relay import instruction_message
+from hub.domain.lists import ListStatus
+from hub.pipeline.worker.relay import instruction_message
 from hub.policy.loading import default_policy
 from hub.policy.sections import notice_section
+from hub.sanctions.index import IndexedEntry, ListIndex
+from hub.sanctions.instructions import NewInstruction, Trigger, issue_for_clusters, reconcile_entry
+from hub.sanctions.matching import current_entry
 from hub.store.engine import open_engine
 from hub.store.members import register_member
 from hub.store.migrate import upgrade

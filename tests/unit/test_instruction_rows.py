@@ -7,11 +7,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from alliance_connector.messages import ListType, SanctionAction, SignalCategory
-from hub.lists.index import IndexedEntry, ListIndex
-from hub.lists.model import ListStatus
-from hub.pipeline.instructions import Trigger, issue_for_clusters
-from hub.pipeline.relay import instruction_message
+from hub.domain.lists import ListStatus
+from hub.pipeline.worker.relay import instruction_message
 from hub.policy.loading import default_policy
+from hub.sanctions.index import IndexedEntry, ListIndex
+from hub.sanctions.instructions import Trigger, issue_for_clusters
 from hub.store.engine import open_engine
 from hub.store.members import register_member
 from hub.store.migrate import upgrade

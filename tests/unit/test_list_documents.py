@@ -8,13 +8,13 @@ import pytest
 
 from alliance_connector.identifiers import Identifier, IdentifierScheme, uscc_check_character
 from alliance_connector.messages import ListType, SignalCategory
+from hub.domain.lists import ListEntry
 from hub.lists.documents import (
     CATEGORY_NAMES,
     LIST_TYPE_NAMES,
     render_credit_commitment,
     render_rectification_notice,
 )
-from hub.lists.model import ListEntry
 
 USCC = "91330100MA27XY812" + uscc_check_character("91330100MA27XY812")
 RESIDENT_TOKEN = "tk1:" + "5e" * 32

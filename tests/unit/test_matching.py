@@ -6,9 +6,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from alliance_connector.messages import ListType, SignalCategory
-from hub.lists.index import IndexedEntry, ListIndex
-from hub.lists.model import ListStatus
-from hub.pipeline.matching import matching_entries
+from hub.domain.lists import ListStatus
+from hub.sanctions.index import IndexedEntry, ListIndex
+from hub.sanctions.matching import matching_entries
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 from hub.store.schema import list_entries, subject_identifiers

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from hub.lists.deadlines import CHINA
+from hub.domain.china_time import CHINA
 from hub.reports.calendar import due_date
 from hub.reports.monthly import MemberLine, monthly_report
 from hub.reports.render import report_csv, report_html

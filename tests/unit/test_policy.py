@@ -4,8 +4,8 @@ import pytest
 
 from alliance_connector.identifiers import IdentifierScheme
 from alliance_connector.messages import ListType, SanctionAction, SignalCategory
+from hub.domain.lists import ListStatus
 from hub.errors import PolicyError
-from hub.lists.model import ListStatus
 from hub.policy.loading import default_policy, load_policy, load_policy_text
 from hub.policy.rules import Decision, Policy, Rule, Situation, Targets, decide, diff_decisions
 

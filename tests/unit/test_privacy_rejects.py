@@ -19,7 +19,7 @@ from alliance_connector.topics import acks_topic, member_id, signals_topic
 from alliance_connector.validation import validate_ack, validate_signal
 from hub.pipeline.checks import CheckContext, Rejection, check_record
 from hub.pipeline.effects import KEPT_ORIGINAL_BYTES
-from hub.pipeline.relay import reject_record
+from hub.pipeline.worker.relay import reject_record
 from hub.store.members import KeyRecord
 from tests.testvectors import ACK, AT, SIGNAL
 

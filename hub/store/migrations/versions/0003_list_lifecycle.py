@@ -83,7 +83,7 @@ def _backfill_deadlines() -> None:
     # scheduler sees them; content_hash stays empty until the authority's next file.
     from datetime import UTC
 
-    from hub.lists.deadlines import add_months
+    from hub.domain.china_time import add_months
 
     entries = sa.table(
         'list_entries',

@@ -12,10 +12,10 @@ from rich.console import Console
 from alliance_connector.errors import ConnectorError
 from alliance_connector.signing import SigningKey
 from hub.benchmark import run_bench
-from hub.cli_api import api, tokens_app
-from hub.cli_hub_keys import publish_hub, publish_own_key, revoke_hub
-from hub.cli_lists import lists_app, policy_app
-from hub.cli_report import report_app
+from hub.cli.api import api, tokens_app
+from hub.cli.hub_keys import publish_hub, publish_own_key, revoke_hub
+from hub.cli.lists import lists_app, policy_app
+from hub.cli.report import report_app
 from hub.config import Settings
 from hub.demo.run import run_demo
 from hub.errors import HubError

@@ -23,13 +23,13 @@ from alliance_connector.signing import SigningKey
 from alliance_connector.topics import REJECTED_TOPIC, instructions_topic, member_id
 from hub.lists.publishing import publish_list_changes
 from hub.pipeline.effects import BatchEffects
-from hub.pipeline.relay import OutboxRelay, RelayResult, Wanted
-from hub.pipeline.retry import TRANSIENT, Retrier
+from hub.pipeline.worker.relay import OutboxRelay, RelayResult, Wanted
+from hub.pipeline.worker.retry import TRANSIENT, Retrier
 from hub.store.schema import members
 
 __all__ = ["OutboxPublisher"]
 
-log = logging.getLogger("hub.pipeline.runner")  # the worker's own logger, as operators know it
+log = logging.getLogger(__name__)
 
 # Rows another worker or a crash left unsent, and list changes, wait at most this long while
 # this worker is busy with batches that publish nothing themselves.

@@ -18,7 +18,7 @@ from hub.errors import BrokerError, StoreUnavailable
 
 __all__ = ["TRANSIENT", "Retrier"]
 
-log = logging.getLogger("hub.pipeline.runner")  # the worker's own logger, as operators know it
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Errors worth waiting out: the database or broker is away.

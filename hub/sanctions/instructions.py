@@ -24,10 +24,12 @@ import sqlalchemy as sa
 
 from alliance_connector.identifiers import Identifier
 from alliance_connector.messages import SanctionAction
+from hub.domain.lists import ACTIVE_STATUSES, RECTIFYING_STATUSES
 from hub.ledger.chain import LedgerEntry
-from hub.lists.index import ListIndex
-from hub.lists.model import ACTIVE_STATUSES, RECTIFYING_STATUSES
-from hub.pipeline.matching import (
+from hub.policy.rules import Policy, Situation, Targets, decide
+from hub.policy.sections import legal_basis
+from hub.sanctions.index import ListIndex
+from hub.sanctions.matching import (
     EntryMatch,
     cluster_identifiers,
     entries_matching,
@@ -36,8 +38,6 @@ from hub.pipeline.matching import (
     public_identifiers,
     public_of,
 )
-from hub.policy.rules import Policy, Situation, Targets, decide
-from hub.policy.sections import legal_basis
 from hub.store.schema import instructions, operator_tasks
 from hub.store.upsert import insert_ignore
 

@@ -2,7 +2,7 @@
 
 A cluster matches an active list entry when any identifier of the cluster is one of the
 entry's identifiers. Clusters and presences live in the database; list entries are looked up
-in the worker's in-memory index (hub.lists.index). Every function takes a whole batch's
+in the worker's in-memory index (hub.sanctions.index). Every function takes a whole batch's
 clusters and runs one query for them.
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from alliance_connector.identifiers import Identifier, IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
-from hub.lists.index import ListIndex
-from hub.lists.model import ACTIVE_STATUSES, ListStatus
+from hub.domain.lists import ACTIVE_STATUSES, ListStatus
+from hub.sanctions.index import ListIndex
 from hub.store.schema import (
     list_entries,
     list_entry_identifiers,

@@ -34,7 +34,7 @@ from kafka.structs import OffsetAndMetadata
 from alliance_connector.envelope import MAX_ENVELOPE_BYTES
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import LISTS_TOPIC
-from hub.kafka.topics import WORKER_SUBSCRIPTION
+from hub.config import WORKER_SUBSCRIPTION
 from hub.pipeline.checks import (
     CheckContext,
     OpenedBatch,
@@ -45,12 +45,12 @@ from hub.pipeline.checks import (
     topic_owner,
 )
 from hub.pipeline.effects import CheckedRecord
-from hub.pipeline.registry import RegistryView
-from hub.pipeline.relay import RelayResult
-from hub.pipeline.retry import Retrier
 from hub.pipeline.signatures import SignatureVerifier, Verification
-from hub.pipeline.store_process import StoreFailed, StoreProcess, StoreSetup
-from hub.pipeline.writer import Handoff
+from hub.pipeline.worker.registry import RegistryView
+from hub.pipeline.worker.relay import RelayResult
+from hub.pipeline.worker.retry import Retrier
+from hub.pipeline.worker.store_process import StoreFailed, StoreProcess, StoreSetup
+from hub.pipeline.worker.writer import Handoff
 from hub.policy.loading import default_policy
 from hub.policy.rules import Policy
 

@@ -20,16 +20,16 @@ from kafka.structs import OffsetAndMetadata
 from sqlalchemy.exc import DataError, IntegrityError
 
 from alliance_connector.reasons import Reason
-from hub.lists.index import ListIndex
 from hub.pipeline.checks import Rejection
 from hub.pipeline.effects import BatchEffects, CheckedRecord, apply_batch
-from hub.pipeline.outbox import ROUND_EVERY_S, OutboxPublisher
-from hub.pipeline.retry import Retrier
+from hub.pipeline.worker.outbox import ROUND_EVERY_S, OutboxPublisher
+from hub.pipeline.worker.retry import Retrier
 from hub.policy.rules import Policy
+from hub.sanctions.index import ListIndex
 
 __all__ = ["BatchWriter", "Handoff"]
 
-log = logging.getLogger("hub.pipeline.runner")  # the worker's own logger, as operators know it
+log = logging.getLogger(__name__)
 
 # Errors that a value in a record causes and no retry can cure.
 PERMANENT = (DataError, IntegrityError)

@@ -7,7 +7,7 @@ from hub.pipeline.effects import BatchEffects
 
 __all__ = ["Progress"]
 
-log = logging.getLogger("hub.pipeline.runner")  # the worker's own logger, as operators know it
+log = logging.getLogger(__name__)
 
 
 class Progress:

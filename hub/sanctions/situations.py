@@ -7,9 +7,9 @@ import sqlalchemy as sa
 
 from alliance_connector.identifiers import IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
-from hub.lists.model import ACTIVE_STATUSES, ListStatus
-from hub.pipeline.matching import clusters_of_entry, member_kinds, presence_by_member
+from hub.domain.lists import ACTIVE_STATUSES, ListStatus
 from hub.policy.rules import Situation, Targets
+from hub.sanctions.matching import clusters_of_entry, member_kinds, presence_by_member
 from hub.store.schema import list_entries
 
 __all__ = ["presence_situations"]

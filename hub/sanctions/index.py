@@ -24,7 +24,7 @@ from alliance_connector.identifiers import IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
 from alliance_connector.signing import VerifyKey
 from alliance_connector.topics import HUB_SIGNER, LISTS_TOPIC
-from hub.lists.model import ACTIVE_STATUSES, ListStatus
+from hub.domain.lists import ACTIVE_STATUSES, ListStatus
 
 __all__ = ["MAX_STATE_BYTES", "IndexedEntry", "ListFollower", "ListIndex"]
 

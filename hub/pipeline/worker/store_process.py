@@ -33,20 +33,20 @@ from kafka.structs import OffsetAndMetadata
 
 from alliance_connector.signing import SigningKey
 from hub.errors import BrokerError, HubError
-from hub.lists.index import ListFollower, ListIndex
 from hub.pipeline.effects import BatchEffects
-from hub.pipeline.outbox import OutboxPublisher
-from hub.pipeline.progress import Progress
-from hub.pipeline.relay import RelayResult
-from hub.pipeline.retry import Retrier
-from hub.pipeline.writer import WAITING_BATCHES, BatchWriter, Handoff
+from hub.pipeline.worker.outbox import OutboxPublisher
+from hub.pipeline.worker.progress import Progress
+from hub.pipeline.worker.relay import RelayResult
+from hub.pipeline.worker.retry import Retrier
+from hub.pipeline.worker.writer import WAITING_BATCHES, BatchWriter, Handoff
 from hub.policy.rules import Policy
+from hub.sanctions.index import ListFollower, ListIndex
 from hub.store.checkpoints import BackgroundCheckpoints
 from hub.store.engine import open_engine
 
 __all__ = ["StoreFailed", "StoreProcess", "StoreSetup"]
 
-log = logging.getLogger("hub.pipeline.runner")  # the worker's own logger, as operators know it
+log = logging.getLogger(__name__)
 
 Offsets = dict[TopicPartition, OffsetAndMetadata]
 
