@@ -14,7 +14,7 @@
     │   └── ImportRefused      an import file has bad rows; nothing was written
     ├── PolicyError            a policy file is malformed; every problem is listed
     ├── TokenRefused           an API token cannot be issued (hub.api.tokens)
-    └── HubKeyRefused          a hub key cannot be published or revoked (hub.api.hub_keys)
+    └── HubKeyRefused          a hub key cannot be published or revoked (hub.ledger.hub_keys)
 
 Third-party exceptions (KafkaError, SQLAlchemyError, alembic's) are translated into these at
 the module that talks to the library, with `raise ... from exc`.
@@ -101,3 +101,7 @@ class PolicyError(HubError):
         listing = "".join(f"\n  - {problem}" for problem in problems)
         super().__init__(f"invalid policy ({len(problems)} problem(s)):{listing}")
         self.problems = problems
+
+
+class HubKeyRefused(HubError):
+    """A hub key cannot be published or revoked as asked; the message names the rule."""

@@ -13,10 +13,11 @@ from kafka.errors import KafkaError
 
 from alliance_connector.signing import SigningKey
 from hub.config import Settings
-from hub.errors import BrokerError, ConfigError
+from hub.errors import BrokerError, ConfigError, HubKeyRefused
 from hub.kafka.connection import client_options
 from hub.kafka.local_broker import start_local_broker
 from hub.kafka.topics import ensure_topics, hub_topics
+from hub.ledger.hub_keys import publish_hub_key, published_hub_keys
 from hub.pipeline.worker.runner import Worker, WorkerOptions
 from hub.policy.versions import activate, policy_from
 from hub.store.engine import open_engine
@@ -24,6 +25,7 @@ from hub.store.migrate import upgrade
 
 __all__ = [
     "load_hub_key",
+    "publish_own_key",
     "prepare_broker",
     "resolve_bootstrap",
     "run_worker",
@@ -100,4 +102,24 @@ def run_worker(settings: Settings) -> None:
         worker.run(stop)
     finally:
         worker.close()
+        engine.dispose()
+
+
+def publish_own_key(settings: Settings) -> None:
+    """Publish the key a starting worker signs with, from now, unless it is published already
+    (announced ahead by an operator, or by another worker)."""
+    key = load_hub_key(settings)
+    engine = open_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with engine.begin() as connection:
+            if any(k.key_id == key.key_id for k in published_hub_keys(connection)):
+                return
+            publish_hub_key(
+                connection, key.verify_key.raw, datetime.now(UTC), "hub", datetime.now(UTC)
+            )
+        log.info("hub key %s published on GET /hub/keys, valid from now", key.key_id)
+    except HubKeyRefused:
+        return  # another worker, starting at the same moment, published it first
+    finally:
         engine.dispose()

@@ -1,7 +1,6 @@
 """`alliance-hub keys publish-hub` and `keys revoke-hub`: announcing the hub's own keys, which
-`GET /hub/keys` serves to members (hub.api.hub_keys holds the rules)."""
+`GET /hub/keys` serves to members (hub.ledger.hub_keys holds the rules)."""
 
-import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -9,15 +8,14 @@ from typing import Annotated
 import typer
 
 from alliance_connector.signing import SigningKey
-from hub.api.hub_keys import HubKeyRefused, publish_hub_key, published_hub_keys, revoke_hub_key
 from hub.config import Settings
+from hub.ledger.hub_keys import publish_hub_key, revoke_hub_key
 from hub.service import load_hub_key
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 
-__all__ = ["publish_hub", "publish_own_key", "revoke_hub"]
+__all__ = ["publish_hub", "revoke_hub"]
 
-log = logging.getLogger(__name__)
 Actor = Annotated[str, typer.Option(help="Who does this, for the ledger.")]
 
 
@@ -73,23 +71,3 @@ def revoke_hub(key_id: str, actor: Actor = "operator") -> None:
     with engine.begin() as connection:
         revoke_hub_key(connection, key_id, actor, datetime.now(UTC))
     print(f"{key_id}: revoked")
-
-
-def publish_own_key(settings: Settings) -> None:
-    """Publish the key a starting worker signs with, from now, unless it is published already
-    (announced ahead by an operator, or by another worker)."""
-    key = load_hub_key(settings)
-    engine = open_engine(settings.database_url)
-    try:
-        upgrade(engine)
-        with engine.begin() as connection:
-            if any(k.key_id == key.key_id for k in published_hub_keys(connection)):
-                return
-            publish_hub_key(
-                connection, key.verify_key.raw, datetime.now(UTC), "hub", datetime.now(UTC)
-            )
-        log.info("hub key %s published on GET /hub/keys, valid from now", key.key_id)
-    except HubKeyRefused:
-        return  # another worker, starting at the same moment, published it first
-    finally:
-        engine.dispose()

@@ -13,14 +13,14 @@ from alliance_connector.errors import ConnectorError
 from alliance_connector.signing import SigningKey
 from hub.benchmark import run_bench
 from hub.cli.api import api, tokens_app
-from hub.cli.hub_keys import publish_hub, publish_own_key, revoke_hub
+from hub.cli.hub_keys import publish_hub, revoke_hub
 from hub.cli.lists import lists_app, policy_app
 from hub.cli.report import report_app
 from hub.config import Settings
 from hub.demo.run import run_demo
 from hub.errors import HubError
 from hub.ledger.verify import verify
-from hub.service import resolve_bootstrap, run_worker
+from hub.service import publish_own_key, resolve_bootstrap, run_worker
 from hub.store.engine import check_reachable, open_engine
 from hub.store.migrate import upgrade
 

@@ -18,7 +18,6 @@ from kafka.admin import KafkaAdminClient
 
 from alliance_connector.signing import SigningKey
 from hub.api.app import create_app
-from hub.cli.hub_keys import publish_own_key
 from hub.config import Settings
 from hub.demo.alliance import set_up
 from hub.demo.simulators import acknowledge, report
@@ -29,7 +28,7 @@ from hub.lists.scheduler import run_due
 from hub.pipeline.worker.runner import Worker, WorkerOptions
 from hub.policy.rules import Policy
 from hub.policy.versions import activate, policy_from
-from hub.service import prepare_broker, resolve_bootstrap, stop_on_signals
+from hub.service import prepare_broker, publish_own_key, resolve_bootstrap, stop_on_signals
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 

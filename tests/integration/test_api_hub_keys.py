@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from alliance_connector.signing import SigningKey, VerifyKey, key_id_for
-from hub.api.hub_keys import HubKeyCache, HubKeyRefused, publish_hub_key, revoke_hub_key
-from hub.cli.hub_keys import publish_own_key
+from hub.api.hub_keys import HubKeyCache
 from hub.config import Settings
+from hub.errors import HubKeyRefused
+from hub.ledger.hub_keys import publish_hub_key, revoke_hub_key
 from hub.ledger.verify import verify
+from hub.service import publish_own_key
 from tests.integration.test_api import Api
 
 
