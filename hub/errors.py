@@ -14,7 +14,8 @@
     │   └── ImportRefused      an import file has bad rows; nothing was written
     ├── PolicyError            a policy file is malformed; every problem is listed
     ├── TokenRefused           an API token cannot be issued (hub.api.tokens)
-    └── HubKeyRefused          a hub key cannot be published or revoked (hub.ledger.hub_keys)
+    ├── HubKeyRefused          a hub key cannot be published or revoked (hub.ledger.hub_keys)
+    └── ApiError               a request the API refuses (hub.api.errors: 401, 403, 404, 409, …)
 
 Third-party exceptions (KafkaError, SQLAlchemyError, alembic's) are translated into these at
 the module that talks to the library, with `raise ... from exc`.
@@ -92,6 +93,14 @@ class ImportRefused(ListError):
     def __init__(self, path: str, problems: list[tuple[int, str, str]]) -> None:
         super().__init__(f"{path}: {len(problems)} problem(s); nothing was imported")
         self.path, self.problems = path, problems
+
+
+class TokenRefused(HubError, ValueError):
+    """A token cannot be issued as asked: `field` names the option, the message the rule."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field, self.rule = field, rule
 
 
 class PolicyError(HubError):

@@ -2,14 +2,19 @@
 
     {"error": {"code": "not_found", "message": "no instruction 'ins-…'"}}
 
-API-only errors live here; the hub's own errors (hub.errors) are mapped, not redefined.
+API-only errors live here, as the HubError branch they are; the hub's other errors
+(hub.errors) are mapped, not redefined. Every lookup walks the error's classes, so a subclass
+answers as its nearest mapped ancestor, and a HubError the table does not know answers 500
+without its message.
 
-    ApiError
-    ├── Unauthenticated   401  no token, or an unknown or revoked one
-    ├── Forbidden         403  the role may not do this
-    ├── NotFound          404  absent, or another member's (members cannot tell the two apart)
-    ├── TooLarge          413  the request body is over the limit
-    └── RateLimited       429  too many writes; retry after the given seconds
+    HubError
+    └── ApiError          400  carries its own status and code
+        ├── Unauthenticated   401  no token, or an unknown or revoked one
+        ├── Forbidden         403  the role may not do this
+        ├── NotFound          404  absent, or another member's (members cannot tell the two apart)
+        ├── Conflict          409  it exists already (a member id, a key)
+        ├── TooLarge          413  the request body is over the limit
+        └── RateLimited       429  too many writes; retry after the given seconds
 """
 
 from fastapi import FastAPI, Request
@@ -20,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.errors import (
     BrokerError,
+    HubError,
     IllegalTransition,
     ImportRefused,
     PolicyError,
@@ -30,6 +36,7 @@ from hub.errors import (
 
 __all__ = [
     "ApiError",
+    "Conflict",
     "Forbidden",
     "NotFound",
     "RateLimited",
@@ -40,7 +47,7 @@ __all__ = [
 ]
 
 
-class ApiError(Exception):
+class ApiError(HubError):
     status = 400
     code = "bad_request"
 
@@ -59,6 +66,10 @@ class Forbidden(ApiError):
 
 class NotFound(ApiError):
     status, code = 404, "not_found"
+
+
+class Conflict(ApiError):
+    status, code = 409, "conflict"
 
 
 class TooLarge(ApiError):
@@ -85,6 +96,16 @@ _HUB_ERRORS: dict[type[Exception], tuple[int, str]] = {
 }
 
 
+def status_of(exc: HubError) -> tuple[int, str] | None:
+    """The (status, code) of `exc`'s nearest class in the table, or None if none is there."""
+    if isinstance(exc, ApiError):
+        return exc.status, exc.code
+    for kind in type(exc).__mro__:
+        if kind in _HUB_ERRORS:
+            return _HUB_ERRORS[kind]
+    return None
+
+
 def error_body(code: str, message: str, **detail: object) -> dict[str, object]:
     error: dict[str, object] = {"code": code, "message": message}
     if detail:
@@ -93,17 +114,18 @@ def error_body(code: str, message: str, **detail: object) -> dict[str, object]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    async def api_error(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, ApiError)  # noqa: S101 - registered for ApiError only
+    async def hub_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HubError)  # noqa: S101 - registered for HubError only
+        mapped = status_of(exc)
+        if mapped is None:
+            # A fault the API has no answer for: the message may hold what a caller sent.
+            return JSONResponse(error_body("internal_error", "internal error"), 500)
+        status, code = mapped
         headers = {}
         if isinstance(exc, RateLimited):
             headers["Retry-After"] = str(exc.retry_after_s)
         if isinstance(exc, Unauthenticated):
             headers["WWW-Authenticate"] = "Bearer"
-        return JSONResponse(error_body(exc.code, exc.message), exc.status, headers=headers)
-
-    async def hub_error(_: Request, exc: Exception) -> JSONResponse:
-        status, code = _HUB_ERRORS[type(exc)]
         detail: dict[str, object] = {}
         if isinstance(exc, ImportRefused):
             detail["problems"] = [
@@ -111,7 +133,8 @@ def install_error_handlers(app: FastAPI) -> None:
             ]
         if isinstance(exc, PolicyError):
             detail["problems"] = exc.problems
-        return JSONResponse(error_body(code, str(exc), **detail), status)
+        message = exc.message if isinstance(exc, ApiError) else str(exc)
+        return JSONResponse(error_body(code, message, **detail), status, headers=headers)
 
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)  # noqa: S101
@@ -132,9 +155,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # route's own checks let through: the request's fault, not the server's.
         return JSONResponse(error_body("invalid_value", "a value in the request is not valid"), 422)
 
-    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(HubError, hub_error)
     app.add_exception_handler(DataError, store_refused)
-    for kind in _HUB_ERRORS:
-        app.add_exception_handler(kind, hub_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

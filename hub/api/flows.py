@@ -6,14 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from hub.api.access import READERS, require
-from hub.api.errors import ApiError
 from hub.api.tokens import Principal
+from hub.errors import BrokerError
 
 router = APIRouter(tags=["flows"])
-
-
-class BrokerUnavailable(ApiError):
-    status, code = 503, "broker_unavailable"
 
 
 @router.get("/flows")
@@ -23,7 +19,7 @@ def flows(
     """Messages and rate per topic; lag per partition the workers read."""
     reader = request.app.state.flows
     if reader is None:
-        raise BrokerUnavailable("the API was started without a broker (HUB_KAFKA_BOOTSTRAP)")
+        raise BrokerError("the API was started without a broker (HUB_KAFKA_BOOTSTRAP)")
     now = reader.snapshot()
     before = request.app.state.last_flow
     request.app.state.last_flow = now

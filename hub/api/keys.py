@@ -16,17 +16,13 @@ from sqlalchemy.exc import IntegrityError
 
 from alliance_connector.signing import VerifyKey, key_id_for
 from hub.api.access import READERS, may_write, require
-from hub.api.errors import ApiError, NotFound
+from hub.api.errors import ApiError, Conflict, NotFound
 from hub.api.tokens import Principal
 from hub.store.members import add_key, revoke_key
 from hub.store.schema import member_keys, members
 from hub.store.timestamps import as_utc
 
 router = APIRouter(tags=["keys"])
-
-
-class KeyConflict(ApiError):
-    status, code = 409, "conflict"
 
 
 class KeyIn(BaseModel):
@@ -117,7 +113,7 @@ def register_key(
                 sa.select(member_keys).where(member_keys.c.key_id == key.key_id)
             ).one()
     except IntegrityError as exc:
-        raise KeyConflict(f"key {key.key_id!r} is registered already") from exc
+        raise Conflict(f"key {key.key_id!r} is registered already") from exc
     return _out(row)
 
 

@@ -11,17 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from alliance_connector.errors import InvalidMemberId
 from alliance_connector.messages import SignalCategory
 from hub.api.access import READERS, may_write, require
-from hub.api.errors import ApiError
+from hub.api.errors import ApiError, Conflict
 from hub.api.tokens import Principal
 from hub.store.members import register_member
 from hub.store.schema import member_categories, members
 from hub.store.timestamps import as_utc
 
 router = APIRouter(tags=["members"])
-
-
-class Conflict(ApiError):
-    status, code = 409, "conflict"
 
 
 class MemberIn(BaseModel):

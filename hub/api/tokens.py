@@ -8,10 +8,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from hub.errors import HubError
+from hub.errors import TokenRefused
 from hub.store.schema import API_ROLES, api_tokens, members
 
-__all__ = ["Principal", "TokenRefused", "find_principal", "issue_token", "revoke_token"]
+__all__ = ["Principal", "find_principal", "issue_token", "revoke_token"]
 
 # "ah_" marks the string as an Alliance Hub token for secret scanners; then id and secret.
 _PREFIX = "ah_"
@@ -24,14 +24,6 @@ class Principal:
     token_id: str
     role: str
     member_id: str | None
-
-
-class TokenRefused(HubError, ValueError):
-    """A token cannot be issued as asked: `field` names the option, the message the rule."""
-
-    def __init__(self, field: str, rule: str) -> None:
-        super().__init__(f"{field}: {rule}")
-        self.field, self.rule = field, rule
 
 
 def _digest(secret: str) -> str:
