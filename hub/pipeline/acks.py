@@ -27,8 +27,7 @@ import sqlalchemy as sa
 from alliance_connector.messages import InstructionAck
 from alliance_connector.reasons import Reason
 from hub.pipeline.checks import AcceptedAck, Rejection
-from hub.store.schema import ack_claims, instructions
-from hub.store.timestamps import as_utc
+from hub.store.acks import acked_instructions, claims_of
 
 __all__ = ["APPLIED", "SEND_GRACE", "AckTarget", "ack_targets", "claim_digest", "claim_row"]
 
@@ -88,27 +87,11 @@ def ack_targets(connection: sa.Connection, acks: Sequence[InstructionAck]) -> di
     ids = sorted({a.instruction_id for a in acks})
     if not ids:
         return {}
-    rows = connection.execute(
-        sa.select(
-            instructions.c.instruction_id,
-            instructions.c.target_member,
-            instructions.c.issued_at,
-            instructions.c.sent_at,
-            instructions.c.ack_status,
-        ).where(instructions.c.instruction_id.in_(ids))
-    )
     found = {
-        r.instruction_id: AckTarget(
-            r.target_member, as_utc(r.sent_at or r.issued_at), r.ack_status is not None
-        )
-        for r in rows
+        i.instruction_id: AckTarget(i.target_member, i.not_before, i.final)
+        for i in acked_instructions(connection, ids)
     }
-    claims = connection.execute(
-        sa.select(ack_claims.c.instruction_id, ack_claims.c.claim_digest).where(
-            ack_claims.c.instruction_id.in_(sorted(found))
-        )
-    )
-    for instruction_id, digest in claims:
+    for instruction_id, digest in claims_of(connection, found):
         found[instruction_id].claims.add(digest)
     return found
 

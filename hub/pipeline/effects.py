@@ -6,7 +6,7 @@ row was handled before a crash and is skipped, so offsets may be committed late 
 never happen twice. Every handled record gets exactly one ledger row that names it.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,7 +19,7 @@ from alliance_connector.topics import ACKS_PREFIX
 from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.pipeline.acks import APPLIED, AckTarget, ack_targets, claim_row
 from hub.pipeline.checks import AcceptedAck, AcceptedSignal, Outcome, Rejection, topic_owner
-from hub.pipeline.linking import link_all, present_identifiers, record_presence
+from hub.pipeline.linking import link_all, present_identifiers
 from hub.policy.rules import Policy
 from hub.sanctions.index import ListIndex
 from hub.sanctions.instructions import (
@@ -28,8 +28,9 @@ from hub.sanctions.instructions import (
     issue_for_clusters,
     ledger_entries,
 )
-from hub.store.bulk import bulk_insert
-from hub.store.schema import accepted_signals, ack_claims, instructions, ledger, rejects
+from hub.store.acks import apply_acks, insert_claims
+from hub.store.presence import record_presence
+from hub.store.signals import accepted_before, handled_sources, insert_accepted, insert_rejects
 
 __all__ = [
     "KEPT_ORIGINAL_BYTES",
@@ -107,32 +108,6 @@ def bounded_detail(detail: str) -> str:
     return detail
 
 
-def _already_handled(
-    connection: sa.Connection, batch: Sequence[CheckedRecord]
-) -> set[tuple[str, int, int]]:
-    # One offset range per partition, not one condition per record: a batch spans few
-    # partitions, and the ledger's unique source index answers each range directly.
-    ranges: dict[tuple[str, int], list[int]] = {}
-    for item in batch:
-        ranges.setdefault((item.topic, item.partition), []).append(item.offset)
-    conditions = [
-        sa.and_(
-            ledger.c.source_topic == topic,
-            ledger.c.source_partition == partition,
-            ledger.c.source_offset.between(min(offsets), max(offsets)),
-        )
-        for (topic, partition), offsets in sorted(ranges.items())
-    ]
-    rows = connection.execute(
-        sa.select(ledger.c.source_topic, ledger.c.source_partition, ledger.c.source_offset).where(
-            sa.or_(*conditions)
-        )
-    )
-    wanted = {item.source for item in batch}
-    found = {(r.source_topic, r.source_partition, r.source_offset) for r in rows}
-    return found & wanted
-
-
 def _signal_keys(batch: Sequence[CheckedRecord]) -> dict[tuple[str, int, int], tuple[str, str]]:
     """Each accepted signal's (reporter, signal id), by its record's source: the replay key,
     made once (a UUID's text costs more than the rest of a key lookup)."""
@@ -141,21 +116,6 @@ def _signal_keys(batch: Sequence[CheckedRecord]) -> dict[tuple[str, int, int], t
         for item in batch
         if isinstance(item.outcome, AcceptedSignal)
     }
-
-
-def _already_accepted(
-    connection: sa.Connection, keys: Collection[tuple[str, str]]
-) -> set[tuple[str, str]]:
-    if not keys:
-        return set()
-    # Two plain IN lists (a batch has few reporters) use the (reporter, signal id) key and
-    # cost far less to build than a list of pairs; the pairs then decide.
-    rows = connection.execute(
-        sa.select(accepted_signals.c.reporter, accepted_signals.c.signal_id)
-        .where(accepted_signals.c.reporter.in_(sorted({reporter for reporter, _ in keys})))
-        .where(accepted_signals.c.signal_id.in_(sorted({signal_id for _, signal_id in keys})))
-    )
-    return {(r.reporter, r.signal_id) for r in rows} & set(keys)
 
 
 class _Batch:
@@ -302,32 +262,19 @@ class _Batch:
         record_presence(self.connection, self.sightings, self.now)
         self.issue_instructions()
         seqs = append(self.connection, self.entries, self.now, self.head)
-        if self.reject_rows:
-            self.connection.execute(rejects.insert(), self.reject_rows)
+        insert_rejects(self.connection, self.reject_rows)
         if self.accepted_rows:
             columns = (*self.accepted_rows[0][1], "ledger_seq")
-            bulk_insert(
+            insert_accepted(
                 self.connection,
-                accepted_signals,
                 columns,
                 [(*row.values(), seqs[index]) for index, row in self.accepted_rows],
             )
-        if self.ack_updates:
-            self.connection.execute(
-                instructions.update()
-                .where(instructions.c.instruction_id == sa.bindparam("id"))
-                .values(
-                    ack_status=sa.bindparam("status"),
-                    acked_at=sa.bindparam("at"),
-                    ack_note=sa.bindparam("note"),
-                ),
-                self.ack_updates,
-            )
-        if self.claim_rows:
-            self.connection.execute(
-                ack_claims.insert(),
-                [row | {"ledger_seq": seqs[index]} for index, row in self.claim_rows],
-            )
+        apply_acks(self.connection, self.ack_updates)
+        insert_claims(
+            self.connection,
+            [row | {"ledger_seq": seqs[index]} for index, row in self.claim_rows],
+        )
 
 
 def apply_batch(
@@ -344,9 +291,9 @@ def apply_batch(
     one identifier two clusters. Checking signatures, the costly part, stays parallel.
     """
     head = lock_head(connection)
-    handled = _already_handled(connection, batch)
+    handled = handled_sources(connection, [item.source for item in batch])
     keys = _signal_keys(batch)
-    accepted_before = _already_accepted(connection, keys.values())
+    seen = accepted_before(connection, keys.values())
     verdicts: list[tuple[CheckedRecord, Outcome]] = []
     skipped = 0
     for item in batch:
@@ -356,10 +303,10 @@ def apply_batch(
         outcome = item.outcome
         if isinstance(outcome, AcceptedSignal):
             key = keys[item.source]
-            if key in accepted_before:
+            if key in seen:
                 detail = "the reporter's signal_id was accepted before"
                 outcome = Rejection(Reason.REPLAY, detail, clean=True)  # it passed every rule
-            accepted_before.add(key)
+            seen.add(key)
         verdicts.append((item, outcome))
     signals = [o.signal for _, o in verdicts if isinstance(o, AcceptedSignal)]
     clusters = iter(link_all(connection, [s.subject for s in signals]))

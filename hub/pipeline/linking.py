@@ -7,55 +7,19 @@ id, so two workers merging the same clusters choose the same survivor.
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
 from alliance_connector.identifiers import Identifier, IdentifierScheme
 from alliance_connector.messages import CreditSignal, SignalCategory
-from hub.store.schema import accepted_signals, presences, subject_identifiers
-from hub.store.upsert import insert_ignore
+from hub.store.subjects import Key, clusters_of, insert_links, merge_clusters
 
-__all__ = ["clusters_of", "link_all", "present_identifiers", "record_presence"]
-
-Key = tuple[str, str]  # (scheme, value)
-CHUNK = 500  # pairs per IN clause: far under every backend's parameter limit
+__all__ = ["link_all", "present_identifiers"]
 
 
 def _key(identifier: Identifier) -> Key:
     return (str(identifier.scheme), identifier.value)
-
-
-def clusters_of(connection: sa.Connection, keys: Iterable[Key]) -> dict[Key, str]:
-    """The cluster of each identifier already known."""
-    wanted = sorted(set(keys))
-    found: dict[Key, str] = {}
-    for start in range(0, len(wanted), CHUNK):
-        by_scheme: dict[str, list[str]] = {}
-        for scheme, value in wanted[start : start + CHUNK]:
-            by_scheme.setdefault(scheme, []).append(value)
-        # One (scheme, values) condition per scheme, not a list of pairs: SQLite answers
-        # pairs (a row-value IN) by scanning the whole table, and each of these from the key.
-        rows = connection.execute(
-            sa.select(
-                subject_identifiers.c.scheme,
-                subject_identifiers.c.value,
-                subject_identifiers.c.cluster_id,
-            ).where(
-                sa.or_(
-                    *(
-                        sa.and_(
-                            subject_identifiers.c.scheme == scheme,
-                            subject_identifiers.c.value.in_(values),
-                        )
-                        for scheme, values in by_scheme.items()
-                    )
-                )
-            )
-        )
-        found.update({(r.scheme, r.value): r.cluster_id for r in rows})
-    return found
 
 
 class _UnionFind:
@@ -96,23 +60,14 @@ def link_all(connection: sa.Connection, groups: Sequence[Sequence[Identifier]]) 
     for root, clusters in members.items():
         absorbed = sorted(clusters - {chosen[root]})
         if absorbed:
-            for table in (subject_identifiers, accepted_signals):
-                connection.execute(
-                    table.update()
-                    .where(table.c.cluster_id.in_(absorbed))
-                    .values(cluster_id=chosen[root])
-                )
+            merge_clusters(connection, absorbed, chosen[root])
     fresh = {
         key: chosen[components.find(key)]
         for group in groups
         for key in map(_key, group)
         if key not in known
     }
-    insert_ignore(
-        connection,
-        subject_identifiers,
-        [{"scheme": s, "value": v, "cluster_id": c} for (s, v), c in sorted(fresh.items())],
-    )
+    insert_links(connection, sorted(fresh.items()))
     return [chosen[components.find(_key(group[0]))] for group in groups]
 
 
@@ -125,19 +80,3 @@ def present_identifiers(signal: CreditSignal) -> list[Identifier]:
     return [
         i for i in signal.subject if i.scheme is IdentifierScheme.STORE and i.value.startswith(own)
     ]
-
-
-def record_presence(
-    connection: sa.Connection, sightings: Iterable[tuple[str, Identifier]], now: datetime
-) -> None:
-    """Remember that these (member, identifier) pairs are active (first sighting kept)."""
-    rows = {
-        (member, str(i.scheme), i.value): {
-            "member_id": member,
-            "scheme": str(i.scheme),
-            "value": i.value,
-            "first_seen": now,
-        }
-        for member, i in sightings
-    }
-    insert_ignore(connection, presences, [rows[k] for k in sorted(rows)])

@@ -29,17 +29,16 @@ from hub.ledger.chain import LedgerEntry
 from hub.policy.rules import Policy, Situation, Targets, decide
 from hub.policy.sections import legal_basis
 from hub.sanctions.index import ListIndex
-from hub.sanctions.matching import (
-    EntryMatch,
-    cluster_identifiers,
-    entries_matching,
-    member_kinds,
-    presence_by_member,
-    public_identifiers,
-    public_of,
+from hub.sanctions.matching import entries_matching, public_of
+from hub.store.instructions import (
+    active_instructions,
+    insert_instructions,
+    insert_review_task,
+    stored_instruction_ids,
 )
-from hub.store.schema import instructions, operator_tasks
-from hub.store.upsert import insert_ignore
+from hub.store.matching import EntryMatch, member_kinds
+from hub.store.presence import presence_by_member
+from hub.store.subjects import cluster_identifiers, public_identifiers
 
 __all__ = [
     "NewInstruction",
@@ -161,15 +160,9 @@ def _store(
             candidates[key] = dataclasses.replace(new, row=_row(new, policy, want, trigger, now))
     if not candidates:
         return []
-    existing = set(
-        connection.scalars(
-            sa.select(instructions.c.instruction_id).where(
-                instructions.c.instruction_id.in_(sorted(candidates))
-            )
-        )
-    )
+    existing = stored_instruction_ids(connection, candidates)
     fresh = [new for key, new in candidates.items() if key not in existing]
-    insert_ignore(connection, instructions, [new.row for new in fresh])
+    insert_instructions(connection, [new.row for new in fresh])
     return fresh
 
 
@@ -218,7 +211,7 @@ def _flag(connection: sa.Connection, entry: EntryMatch, trigger: Trigger, now: d
         "created_at": now,
         "due_at": now + REVIEW_WITHIN,
     }
-    insert_ignore(connection, operator_tasks, [row])
+    insert_review_task(connection, row)
 
 
 def issue_for_clusters(
@@ -312,16 +305,7 @@ def _lift_unwanted(
     An inactive entry (rectified, delisted) keeps nothing. An active one keeps what the
     presence rules still call for and every reporter-scoped instruction (those follow signals,
     not status)."""
-    lifted_ids = sa.select(instructions.c.supersedes).where(
-        instructions.c.entry_id == entry.entry_id, instructions.c.supersedes.is_not(None)
-    )
-    active = connection.execute(
-        sa.select(instructions)
-        .where(instructions.c.entry_id == entry.entry_id)
-        .where(instructions.c.action != str(SanctionAction.LIFT))
-        .where(instructions.c.instruction_id.not_in(lifted_ids))
-        .order_by(instructions.c.instruction_id)
-    ).all()
+    active = active_instructions(connection, entry.entry_id)
     inactive = entry.status not in ACTIVE_STATUSES
     lifts = []
     for row in active:
@@ -340,5 +324,5 @@ def _lift_unwanted(
         want = _Wanted(row.target_member, SanctionAction.LIFT, Targets(row.scope), ())
         stored = _row(new, policy, want, trigger, now) | {"subject": row.subject}
         lifts.append(dataclasses.replace(new, row=stored))
-    insert_ignore(connection, instructions, [new.row for new in lifts])
+    insert_instructions(connection, [new.row for new in lifts])
     return lifts

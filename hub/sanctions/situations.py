@@ -7,28 +7,22 @@ import sqlalchemy as sa
 
 from alliance_connector.identifiers import IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
-from hub.domain.lists import ACTIVE_STATUSES, ListStatus
+from hub.domain.lists import ListStatus
 from hub.policy.rules import Situation, Targets
-from hub.sanctions.matching import clusters_of_entry, member_kinds, presence_by_member
-from hub.store.schema import list_entries
+from hub.store.matching import clusters_naming_entry, member_kinds
+from hub.store.presence import presence_by_member
+from hub.store.situations import ActiveEntry, active_entry_list
 
 __all__ = ["presence_situations"]
 
 
 def presence_situations(connection: sa.Connection) -> dict[tuple[str, str], Situation]:
     """(entry id, member) -> the presence-scoped situation of that pair today."""
-    entries = connection.execute(
-        sa.select(
-            list_entries.c.entry_id,
-            list_entries.c.list_type,
-            list_entries.c.category,
-            list_entries.c.status,
-        ).where(list_entries.c.status.in_(sorted(ACTIVE_STATUSES)))
-    ).all()
+    entries = active_entry_list(connection)
     known: dict[tuple[str, str], set[str]] = defaultdict(set)
-    details = {}
+    details: dict[str, ActiveEntry] = {}
     for entry in entries:
-        clusters = clusters_of_entry(connection, entry.entry_id)
+        clusters = clusters_naming_entry(connection, entry.entry_id)
         for by_member in presence_by_member(connection, clusters).values():
             for member, identifiers in by_member.items():
                 known[(entry.entry_id, member)] |= {str(i.scheme) for i in identifiers}

@@ -1,0 +1,133 @@
+"""Subject clusters in the store: which cluster each identifier belongs to, and the writes that
+link identifiers into clusters and merge clusters (hub.pipeline.linking decides which).
+
+Identifiers are (scheme, value) pairs, as the tables hold them.
+"""
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+
+import sqlalchemy as sa
+
+from alliance_connector.identifiers import Identifier, IdentifierScheme
+from hub.store.schema import accepted_signals, subject_identifiers
+from hub.store.upsert import insert_ignore
+
+__all__ = [
+    "CHUNK",
+    "Key",
+    "cluster_identifiers",
+    "clusters_of",
+    "identifiers_in",
+    "insert_links",
+    "merge_clusters",
+    "public_identifiers",
+    "same_identifier",
+]
+
+Key = tuple[str, str]  # (scheme, value)
+CHUNK = 500  # pairs per IN clause: far under every backend's parameter limit
+
+
+def same_identifier(table: sa.Table) -> sa.ColumnElement[bool]:
+    """The join of `table`'s (scheme, value) with a subject's identifier."""
+    return sa.and_(
+        subject_identifiers.c.scheme == table.c.scheme,
+        subject_identifiers.c.value == table.c.value,
+    )
+
+
+def clusters_of(connection: sa.Connection, keys: Iterable[Key]) -> dict[Key, str]:
+    """The cluster of each identifier already known."""
+    wanted = sorted(set(keys))
+    found: dict[Key, str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        by_scheme: dict[str, list[str]] = {}
+        for scheme, value in wanted[start : start + CHUNK]:
+            by_scheme.setdefault(scheme, []).append(value)
+        # One (scheme, values) condition per scheme, not a list of pairs: SQLite answers
+        # pairs (a row-value IN) by scanning the whole table, and each of these from the key.
+        rows = connection.execute(
+            sa.select(
+                subject_identifiers.c.scheme,
+                subject_identifiers.c.value,
+                subject_identifiers.c.cluster_id,
+            ).where(
+                sa.or_(
+                    *(
+                        sa.and_(
+                            subject_identifiers.c.scheme == scheme,
+                            subject_identifiers.c.value.in_(values),
+                        )
+                        for scheme, values in by_scheme.items()
+                    )
+                )
+            )
+        )
+        found.update({(r.scheme, r.value): r.cluster_id for r in rows})
+    return found
+
+
+def merge_clusters(connection: sa.Connection, absorbed: Sequence[str], survivor: str) -> None:
+    """Move the identifiers and accepted signals of the `absorbed` clusters to `survivor`."""
+    for table in (subject_identifiers, accepted_signals):
+        connection.execute(
+            table.update().where(table.c.cluster_id.in_(absorbed)).values(cluster_id=survivor)
+        )
+
+
+def insert_links(connection: sa.Connection, links: Sequence[tuple[Key, str]]) -> None:
+    """Store each (identifier, cluster) link not stored yet."""
+    insert_ignore(
+        connection,
+        subject_identifiers,
+        [{"scheme": s, "value": v, "cluster_id": c} for (s, v), c in links],
+    )
+
+
+def cluster_identifiers(
+    connection: sa.Connection, clusters: Collection[str]
+) -> dict[str, set[tuple[str, str]]]:
+    """cluster -> its identifiers, as (scheme, value)."""
+    rows = connection.execute(
+        sa.select(
+            subject_identifiers.c.cluster_id,
+            subject_identifiers.c.scheme,
+            subject_identifiers.c.value,
+        ).where(subject_identifiers.c.cluster_id.in_(sorted(clusters)))
+    )
+    identifiers: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for r in rows:
+        identifiers[r.cluster_id].add((r.scheme, r.value))
+    return dict(identifiers)
+
+
+def identifiers_in(connection: sa.Connection, cluster: str) -> list[Key]:
+    """The cluster's identifiers, ordered by scheme and value (by the database's collation)."""
+    rows = connection.execute(
+        sa.select(subject_identifiers.c.scheme, subject_identifiers.c.value)
+        .where(subject_identifiers.c.cluster_id == cluster)
+        .order_by(subject_identifiers.c.scheme, subject_identifiers.c.value)
+    )
+    return [(r.scheme, r.value) for r in rows]
+
+
+def public_identifiers(
+    connection: sa.Connection, clusters: Collection[str]
+) -> dict[str, list[Identifier]]:
+    """cluster -> its USCCs: public, so every member may be told them."""
+    # By cluster only: with the scheme in the query too, SQLite walks every USCC it knows.
+    rows = connection.execute(
+        sa.select(
+            subject_identifiers.c.cluster_id,
+            subject_identifiers.c.scheme,
+            subject_identifiers.c.value,
+        )
+        .where(subject_identifiers.c.cluster_id.in_(sorted(clusters)))
+        .order_by(subject_identifiers.c.value)
+    )
+    found: dict[str, list[Identifier]] = defaultdict(list)
+    for r in rows:
+        if r.scheme == IdentifierScheme.USCC:
+            found[r.cluster_id].append(Identifier(IdentifierScheme.USCC, r.value))
+    return dict(found)
