@@ -1,24 +1,27 @@
 """A subject as the hub knows it: the cluster of identifiers linked to one, where it is
 present, which list entries name it, and the instructions those led to (operators and
-auditors only: this is the cross-member view)."""
+auditors only: this is the cross-member view).
 
+The route reads through the same store queries matching uses (hub.store.subjects,
+hub.store.presence, hub.store.matching), so the view shows what the worker would match.
+"""
+
+import dataclasses
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 
 from alliance_connector.identifiers import IdentifierScheme
 from hub.api.access import READERS, require
 from hub.api.errors import NotFound
 from hub.api.tokens import Principal
-from hub.store.schema import (
-    instructions,
-    list_entries,
-    list_entry_identifiers,
-    presences,
-    subject_identifiers,
-)
+from hub.store.instructions import instructions_of_entries
+from hub.store.matching import entries_naming_cluster
+from hub.store.presence import presence_by_member
+from hub.store.subjects import clusters_of, identifiers_in
 from hub.store.timestamps import as_utc
+
+__all__ = ["router", "subject"]
 
 router = APIRouter(tags=["subjects"])
 
@@ -31,64 +34,25 @@ def subject(
     value: Annotated[str, Query(min_length=1, max_length=128)],
 ) -> dict[str, object]:
     """The cluster holding this identifier (personal identifiers are given as their tokens)."""
+    key = (str(scheme), value)
     with request.app.state.engine.connect() as connection:
-        cluster = connection.scalar(
-            sa.select(subject_identifiers.c.cluster_id).where(
-                subject_identifiers.c.scheme == str(scheme), subject_identifiers.c.value == value
-            )
-        )
+        cluster = clusters_of(connection, [key]).get(key)
         if cluster is None:
             raise NotFound(f"no subject with that {scheme} identifier")
-        ids = connection.execute(
-            sa.select(subject_identifiers.c.scheme, subject_identifiers.c.value)
-            .where(subject_identifiers.c.cluster_id == cluster)
-            .order_by(subject_identifiers.c.scheme, subject_identifiers.c.value)
-        ).all()
-        same = sa.and_(
-            presences.c.scheme == subject_identifiers.c.scheme,
-            presences.c.value == subject_identifiers.c.value,
-        )
-        present = connection.execute(
-            sa.select(presences.c.member_id, presences.c.scheme, presences.c.value)
-            .join(subject_identifiers, same)
-            .where(subject_identifiers.c.cluster_id == cluster)
-            .order_by(presences.c.member_id)
-        ).all()
-        named = sa.and_(
-            list_entry_identifiers.c.scheme == subject_identifiers.c.scheme,
-            list_entry_identifiers.c.value == subject_identifiers.c.value,
-        )
-        entries = connection.execute(
-            sa.select(list_entries.c.entry_id, list_entries.c.list_type, list_entries.c.status)
-            .distinct()
-            .select_from(list_entries)
-            .join(
-                list_entry_identifiers, list_entry_identifiers.c.entry_id == list_entries.c.entry_id
-            )
-            .join(subject_identifiers, named)
-            .where(subject_identifiers.c.cluster_id == cluster)
-            .order_by(list_entries.c.entry_id)
-        ).all()
-        issued = connection.execute(
-            sa.select(
-                instructions.c.instruction_id,
-                instructions.c.target_member,
-                instructions.c.action,
-                instructions.c.entry_id,
-                instructions.c.issued_at,
-                instructions.c.ack_status,
-            )
-            .where(instructions.c.entry_id.in_([e.entry_id for e in entries]))
-            .order_by(instructions.c.issued_at)
-        ).all()
+        ids = identifiers_in(connection, cluster)
+        present = presence_by_member(connection, [cluster]).get(cluster, {})
+        entries = entries_naming_cluster(connection, cluster)
+        issued = instructions_of_entries(connection, [e.entry_id for e in entries])
     return {
         "cluster": cluster,
-        "identifiers": [{"scheme": r.scheme, "value": r.value} for r in ids],
+        "identifiers": [{"scheme": s, "value": v} for s, v in ids],
         "presences": [
-            {"member": r.member_id, "scheme": r.scheme, "value": r.value} for r in present
+            {"member": member, "scheme": str(i.scheme), "value": i.value}
+            for member, known in present.items()
+            for i in known
         ],
-        "list_entries": [dict(r._mapping) for r in entries],
+        "list_entries": [dataclasses.asdict(e) for e in entries],
         "instructions": [
-            dict(r._mapping) | {"issued_at": as_utc(r.issued_at).isoformat()} for r in issued
+            dataclasses.asdict(i) | {"issued_at": as_utc(i.issued_at).isoformat()} for i in issued
         ],
     }
