@@ -4,6 +4,9 @@ links, presences, instructions, acknowledgements and the claims they made.
 Idempotent by construction: a record whose (topic, partition, offset) already has its ledger
 row was handled before a crash and is skipped, so offsets may be committed late but effects
 never happen twice. Every handled record gets exactly one ledger row that names it.
+
+`apply_batch` runs the stages: lock the ledger -> dedupe -> link -> shape rows (and judge
+acks) -> record presence -> match and decide -> write the ledger and the rows naming it.
 """
 
 from collections.abc import Sequence
@@ -118,21 +121,11 @@ def _signal_keys(batch: Sequence[CheckedRecord]) -> dict[tuple[str, int, int], t
     }
 
 
-class _Batch:
-    """Collects one batch's rows; `apply_batch` drives it."""
+class _Rows:
+    """The rows one batch writes and the ledger entries naming them, shaped from its verdicts
+    (`_shape`) before anything is written (`_write`)."""
 
-    def __init__(
-        self,
-        connection: sa.Connection,
-        index: ListIndex,
-        policy: Policy,
-        now: datetime,
-        head: tuple[int, str],
-    ) -> None:
-        self.connection = connection
-        self.head = head  # the ledger head this batch locked; nothing appended since
-        self.index = index
-        self.policy = policy
+    def __init__(self, now: datetime) -> None:
         self.now = now
         self.effects = BatchEffects()
         self.entries: list[LedgerEntry] = []
@@ -250,47 +243,17 @@ class _Batch:
         )
         self.effects.acks += 1
 
-    def issue_instructions(self) -> None:
-        if not self.triggers:
-            return
-        triggers = {cluster: list(t.values()) for cluster, t in self.triggers.items()}
-        issued = issue_for_clusters(self.connection, triggers, self.index, self.policy, self.now)
+    def add_instructions(self, issued: list[NewInstruction]) -> None:
+        """Add the instructions the batch's matches called for, each with its ledger entry."""
         self.effects.instructions += issued
         self.entries += ledger_entries(issued)
 
-    def write(self) -> None:
-        record_presence(self.connection, self.sightings, self.now)
-        self.issue_instructions()
-        seqs = append(self.connection, self.entries, self.now, self.head)
-        insert_rejects(self.connection, self.reject_rows)
-        if self.accepted_rows:
-            columns = (*self.accepted_rows[0][1], "ledger_seq")
-            insert_accepted(
-                self.connection,
-                columns,
-                [(*row.values(), seqs[index]) for index, row in self.accepted_rows],
-            )
-        apply_acks(self.connection, self.ack_updates)
-        insert_claims(
-            self.connection,
-            [row | {"ledger_seq": seqs[index]} for index, row in self.claim_rows],
-        )
 
-
-def apply_batch(
-    connection: sa.Connection,
-    batch: Sequence[CheckedRecord],
-    index: ListIndex,
-    policy: Policy,
-    now: datetime,
-) -> BatchEffects:
-    """Write the batch's effects inside the caller's transaction; return what happened.
-
-    The batch first takes the ledger's lock, so batches from several workers run one after
-    another: linking must see every link another worker committed, or two workers could give
-    one identifier two clusters. Checking signatures, the costly part, stays parallel.
-    """
-    head = lock_head(connection)
+def _dedupe(
+    connection: sa.Connection, batch: Sequence[CheckedRecord]
+) -> tuple[list[tuple[CheckedRecord, Outcome]], int, dict[tuple[str, int, int], tuple[str, str]]]:
+    """The batch's verdicts without the records handled before (a crash's redelivery), each
+    signal accepted before refused as a REPLAY; the number skipped; the signals' keys."""
     handled = handled_sources(connection, [item.source for item in batch])
     keys = _signal_keys(batch)
     seen = accepted_before(connection, keys.values())
@@ -308,17 +271,93 @@ def apply_batch(
                 outcome = Rejection(Reason.REPLAY, detail, clean=True)  # it passed every rule
             seen.add(key)
         verdicts.append((item, outcome))
+    return verdicts, skipped, keys
+
+
+def _link(
+    connection: sa.Connection, verdicts: Sequence[tuple[CheckedRecord, Outcome]]
+) -> list[str]:
+    """The cluster of each accepted signal, in order, its identifiers linked."""
     signals = [o.signal for _, o in verdicts if isinstance(o, AcceptedSignal)]
-    clusters = iter(link_all(connection, [s.subject for s in signals]))
+    return link_all(connection, [s.subject for s in signals])
+
+
+def _shape(
+    connection: sa.Connection,
+    verdicts: Sequence[tuple[CheckedRecord, Outcome]],
+    keys: dict[tuple[str, int, int], tuple[str, str]],
+    clusters: Sequence[str],
+    now: datetime,
+) -> _Rows:
+    """The rows of every verdict: rejects, accepted signals, and acks judged against the
+    instructions they name (read here, the one query of this stage)."""
     targets = ack_targets(connection, [o.ack for _, o in verdicts if isinstance(o, AcceptedAck)])
-    work = _Batch(connection, index, policy, now, head)
-    work.effects.skipped = skipped
+    rows = _Rows(now)
+    next_cluster = iter(clusters)
     for item, outcome in verdicts:
         if isinstance(outcome, Rejection):
-            work.reject(item, outcome)
+            rows.reject(item, outcome)
         elif isinstance(outcome, AcceptedSignal):
-            work.accept_signal(item, outcome.signal, keys[item.source][1], next(clusters))
+            rows.accept_signal(item, outcome.signal, keys[item.source][1], next(next_cluster))
         else:
-            work.apply_ack(item, outcome, targets.get(outcome.ack.instruction_id))
-    work.write()
-    return work.effects
+            rows.apply_ack(item, outcome, targets.get(outcome.ack.instruction_id))
+    return rows
+
+
+def _match_and_decide(
+    connection: sa.Connection,
+    triggers: dict[str, dict[str, Trigger]],
+    index: ListIndex,
+    policy: Policy,
+    now: datetime,
+) -> list[NewInstruction]:
+    """The instructions the touched clusters' matches call for, stored (hub.sanctions)."""
+    if not triggers:
+        return []
+    by_cluster = {cluster: list(t.values()) for cluster, t in triggers.items()}
+    return issue_for_clusters(connection, by_cluster, index, policy, now)
+
+
+def _write(connection: sa.Connection, rows: _Rows, head: tuple[int, str]) -> None:
+    """The ledger entries, chained on the locked head, then the rows that name their seqs."""
+    seqs = append(connection, rows.entries, rows.now, head)
+    insert_rejects(connection, rows.reject_rows)
+    if rows.accepted_rows:
+        columns = (*rows.accepted_rows[0][1], "ledger_seq")
+        insert_accepted(
+            connection,
+            columns,
+            [(*row.values(), seqs[index]) for index, row in rows.accepted_rows],
+        )
+    apply_acks(connection, rows.ack_updates)
+    insert_claims(
+        connection,
+        [row | {"ledger_seq": seqs[index]} for index, row in rows.claim_rows],
+    )
+
+
+def apply_batch(
+    connection: sa.Connection,
+    batch: Sequence[CheckedRecord],
+    index: ListIndex,
+    policy: Policy,
+    now: datetime,
+) -> BatchEffects:
+    """Write the batch's effects inside the caller's transaction; return what happened.
+
+    Seven stages, in the order they touch the store; all of them in the one transaction.
+
+    The batch first takes the ledger's lock, so batches from several workers run one after
+    another: linking must see every link another worker committed, or two workers could give
+    one identifier two clusters. Checking signatures, the costly part, stays parallel.
+    """
+    head = lock_head(connection)  # 1. lock: batches of all workers one after another
+    verdicts, skipped, keys = _dedupe(connection, batch)  # 2. dedupe: redeliveries, replays
+    clusters = _link(connection, verdicts)  # 3. link: identifiers into clusters
+    rows = _shape(connection, verdicts, keys, clusters, now)  # 4. shape rows, judge acks
+    rows.effects.skipped = skipped
+    record_presence(connection, rows.sightings, now)  # 5. presence, which matching reads
+    issued = _match_and_decide(connection, rows.triggers, index, policy, now)  # 6. instructions
+    rows.add_instructions(issued)
+    _write(connection, rows, head)  # 7. write: ledger, then the rows naming its seqs
+    return rows.effects
