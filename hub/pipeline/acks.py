@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from alliance_connector.messages import InstructionAck
 from alliance_connector.reasons import Reason
-from hub.pipeline.checks import AcceptedAck, Rejection
+from hub.pipeline.messages import AcceptedAck, Rejection
 from hub.store.acks import acked_instructions, claims_of
 
 __all__ = ["APPLIED", "SEND_GRACE", "AckTarget", "ack_targets", "claim_digest", "claim_row"]

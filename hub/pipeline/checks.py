@@ -31,14 +31,19 @@ from alliance_connector.schemas import PayloadSchema
 from alliance_connector.signing import VerifyKey
 from alliance_connector.topics import ACKS_PREFIX, SIGNALS_PREFIX
 from alliance_connector.validation import validate_ack, validate_signal
+from hub.pipeline.messages import AcceptedAck, AcceptedSignal, Outcome, Rejection
 from hub.pipeline.signatures import SignatureCheck, verify_all
 from hub.store.members import KeyRecord
 
 __all__ = [
+    # Defined in hub.pipeline.messages; named here only until hub.pipeline.worker (runner,
+    # writer) imports them from there, which its owner does when the branches merge.
     "AcceptedAck",
     "AcceptedSignal",
-    "CheckContext",
+    "Outcome",
     "Rejection",
+    # This module's own.
+    "CheckContext",
     "OpenedBatch",
     "check_record",
     "open_batch",
@@ -46,29 +51,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Rejection:
-    reason: Reason
-    detail: str
-    clean: bool = False  # known to hold no personal identifier in clear: its bytes may be kept
-
-
-# What the checks found in a record that passed them: all the writer needs (the envelope stays
-# behind; the batch crosses to the store process, and the smaller the better).
-@dataclass(frozen=True)
-class AcceptedSignal:
-    signal: CreditSignal
-
-
-@dataclass(frozen=True)
-class AcceptedAck:
-    ack: InstructionAck
-    issued_at: datetime  # the envelope's, on the member's clock like acked_at (hub.pipeline.acks)
-
-
-Outcome = AcceptedSignal | AcceptedAck | Rejection
 
 
 @dataclass(frozen=True)

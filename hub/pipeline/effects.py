@@ -21,8 +21,9 @@ from alliance_connector.reasons import Reason
 from alliance_connector.topics import ACKS_PREFIX
 from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.pipeline.acks import APPLIED, AckTarget, ack_targets, claim_row
-from hub.pipeline.checks import AcceptedAck, AcceptedSignal, Outcome, Rejection, topic_owner
+from hub.pipeline.checks import topic_owner
 from hub.pipeline.linking import link_all, present_identifiers
+from hub.pipeline.messages import AcceptedAck, AcceptedSignal, CheckedRecord, Outcome, Rejection
 from hub.policy.rules import Policy
 from hub.sanctions.index import ListIndex
 from hub.sanctions.instructions import (
@@ -39,6 +40,8 @@ __all__ = [
     "KEPT_ORIGINAL_BYTES",
     "MAX_DETAIL_CHARS",
     "BatchEffects",
+    # Defined in hub.pipeline.messages; named here only until hub.pipeline.worker (runner,
+    # writer) imports it from there, which its owner does when the branches merge.
     "CheckedRecord",
     "apply_batch",
     "bounded_detail",
@@ -50,24 +53,6 @@ KEPT_ORIGINAL_BYTES = 16 * 1024
 # A detail is the hub's own sentence; the bound keeps a reject under the envelope cap whatever
 # a future message says.
 MAX_DETAIL_CHARS = 500
-
-
-@dataclass(frozen=True)
-class CheckedRecord:
-    """A Kafka record with the verdict of `checks.check_record`."""
-
-    topic: str
-    partition: int
-    offset: int
-    record_time: datetime
-    # The raw value, carried only where a reject may keep its head: a clean rejection, and an
-    # accepted record the store may still refuse (replay, acks); None otherwise.
-    value: bytes | None
-    outcome: Outcome
-
-    @property
-    def source(self) -> tuple[str, int, int]:
-        return (self.topic, self.partition, self.offset)
 
 
 @dataclass

@@ -10,14 +10,8 @@ from alliance_connector.reasons import Reason
 from alliance_connector.schemas import catalog
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import member_id, signals_topic
-from hub.pipeline.checks import (
-    AcceptedSignal,
-    CheckContext,
-    Rejection,
-    check_record,
-    open_batch,
-    read_batch,
-)
+from hub.pipeline.checks import CheckContext, check_record, open_batch, read_batch
+from hub.pipeline.messages import AcceptedSignal, Rejection
 from hub.pipeline.signatures import SignatureVerifier
 from hub.store.members import KeyRecord
 from tests.envelopes import rebuilt
