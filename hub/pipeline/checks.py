@@ -260,5 +260,7 @@ def check_record(
     value: bytes | None, topic: str, record_time: datetime, context: CheckContext
 ) -> Outcome:
     """Check one record from a signals or acks topic, its signature in this thread."""
+    # Only tests call this (one record at a time); the worker checks whole batches with
+    # open_batch and read_batch, its signatures in other processes.
     batch = open_batch([(value, topic, record_time)], context)
     return read_batch(batch, verify_all(batch.signature_checks))[0]

@@ -40,7 +40,7 @@ Outcome = AcceptedSignal | AcceptedAck | Rejection
 
 @dataclass(frozen=True)
 class CheckedRecord:
-    """A Kafka record with the verdict of `checks.check_record`."""
+    """A Kafka record with the verdict the checks gave it (`checks.read_batch`)."""
 
     topic: str
     partition: int

@@ -41,6 +41,8 @@ def matching_entries(
     """For each cluster that matches, the active list entries naming any of its identifiers:
     found in the worker's index (built from alliance.lists), with their status from the
     store."""
+    # Only tests call this; issue_for_clusters reads the identifiers itself (it needs them for
+    # the public USCCs too) and calls entries_matching.
     return entries_matching(connection, cluster_identifiers(connection, clusters), index)
 
 
