@@ -107,7 +107,9 @@ def test_only_hub_kafka_imports_kafka_python() -> None:
         module
         for module, source, is_package in hub_modules()
         if not module.startswith("hub.kafka")
-        and any(i == "kafka" or i.startswith("kafka.") for i in imports_of(source, module, is_package))
+        and any(
+            i == "kafka" or i.startswith("kafka.") for i in imports_of(source, module, is_package)
+        )
     )
     assert outside == []
 
