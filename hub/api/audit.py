@@ -16,12 +16,11 @@ from hub.ledger.verify import verify
 from hub.policy.loading import load_policy_text
 from hub.policy.rules import diff_decisions
 from hub.sanctions.situations import presence_situations
-from hub.store.schema import ledger
+from hub.store.audit_trail import EXPORT_COLUMNS, ledger_rows
 
 router = APIRouter(tags=["audit"])
 
 Reader = Annotated[Principal, Depends(require(*READERS))]
-_EXPORT_COLUMNS = ("seq", "recorded_at", "kind", "actor", "ref", "reason", "body", "row_hash")
 
 
 @router.get("/ledger/verify")
@@ -47,13 +46,10 @@ def ledger_export(request: Request, _: Reader) -> StreamingResponse:
     def rows() -> Iterator[str]:
         out = io.StringIO()
         writer = SpreadsheetCsv(out)
-        writer.writerow(_EXPORT_COLUMNS)
+        writer.writerow(EXPORT_COLUMNS)
         yield "\ufeff" + out.getvalue()
         with engine.connect() as connection:
-            result = connection.execution_options(yield_per=5000).execute(
-                sa.select(*(ledger.c[c] for c in _EXPORT_COLUMNS)).order_by(ledger.c.seq)
-            )
-            for row in result:
+            for row in ledger_rows(connection):
                 out.seek(0)
                 out.truncate()
                 writer.writerow(row)

@@ -10,7 +10,6 @@ forged cross-site request can change nothing.
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
@@ -20,8 +19,7 @@ from hub.api.errors import Forbidden, Unauthenticated
 from hub.api.tokens import Principal, find_principal
 from hub.errors import BrokerError
 from hub.store.activity import per_minute
-from hub.store.counts import list_status_counts, reject_counts
-from hub.store.schema import instructions
+from hub.store.counts import list_status_counts, pending_acks, reject_counts
 from hub.templates import templates
 
 router = APIRouter(tags=["dashboard"])
@@ -83,18 +81,11 @@ def dashboard_data(
 ) -> JSONResponse:
     """Everything the dashboard draws, in one response."""
     now = datetime.now(UTC)
-    awaiting = sa.and_(instructions.c.sent_at.is_not(None), instructions.c.ack_status.is_(None))
-    overdue = sa.case((instructions.c.sent_at < now - OVERDUE_ACK, 1), else_=0)
     with request.app.state.engine.connect() as connection:
         activity = per_minute(connection, now, MINUTES)
         refused = reject_counts(connection)
         entries = list_status_counts(connection)
-        pending = connection.execute(
-            sa.select(instructions.c.target_member, sa.func.count(), sa.func.sum(overdue))
-            .where(awaiting)
-            .group_by(instructions.c.target_member)
-            .order_by(instructions.c.target_member)
-        ).all()
+        pending = pending_acks(connection, now - OVERDUE_ACK)
     by_reason: dict[str, int] = {}
     for (_member, reason), n in refused.items():
         by_reason[reason] = by_reason.get(reason, 0) + n
@@ -115,10 +106,7 @@ def dashboard_data(
             "instructions": activity["instructions"],
             "rejects": sorted(by_reason.items(), key=lambda item: -item[1]),
             "lists": [[f"{lt} {s}", n] for (lt, s), n in sorted(entries.items())],
-            "pending": [
-                {"member": m, "awaiting": int(n), "overdue": int(late or 0)}
-                for m, n, late in pending
-            ],
+            "pending": [{"member": m, "awaiting": n, "overdue": late} for m, n, late in pending],
             "lag": lag,
         }
     )

@@ -9,7 +9,6 @@ import binascii
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -18,9 +17,15 @@ from alliance_connector.signing import VerifyKey, key_id_for
 from hub.api.access import READERS, may_write, require
 from hub.api.errors import ApiError, Conflict, NotFound
 from hub.api.tokens import Principal
-from hub.store.members import add_key, revoke_key
-from hub.store.schema import member_keys, members
-from hub.store.timestamps import as_utc
+from hub.store.members import (
+    StoredKey,
+    add_key,
+    end_current_keys,
+    is_member,
+    keys_of,
+    revoke_key,
+    stored_key,
+)
 
 router = APIRouter(tags=["keys"])
 
@@ -40,25 +45,15 @@ class KeyOut(BaseModel):
     revoked_at: datetime | None
 
 
-def _out(row: sa.Row[tuple[object, ...]]) -> KeyOut:
-    m = row._mapping
-    # Shown as stored, without VerifyKey's checks: a weak key registered before keys were
-    # checked must still be listed, and revocable.
+def _out(key: StoredKey) -> KeyOut:
     return KeyOut(
-        key_id=str(m["key_id"]),
-        member_id=str(m["member_id"]),
-        public_key_b64=base64.b64encode(bytes(m["public_key"])).decode("ascii"),
-        valid_from=as_utc(m["valid_from"]),
-        valid_until=as_utc(m["valid_until"]) if m["valid_until"] else None,
-        revoked_at=as_utc(m["revoked_at"]) if m["revoked_at"] else None,
+        key_id=key.key_id,
+        member_id=key.member_id,
+        public_key_b64=base64.b64encode(key.public_key).decode("ascii"),
+        valid_from=key.valid_from,
+        valid_until=key.valid_until,
+        revoked_at=key.revoked_at,
     )
-
-
-def _is_member(connection: sa.Connection, member_id: str) -> bool:
-    found = connection.scalar(
-        sa.select(members.c.member_id).where(members.c.member_id == member_id)
-    )
-    return found is not None
 
 
 @router.get("/members/{member_id}/keys", response_model=list[KeyOut])
@@ -66,14 +61,10 @@ def list_keys(
     request: Request, member_id: str, _: Annotated[Principal, Depends(require(*READERS))]
 ) -> list[KeyOut]:
     with request.app.state.engine.connect() as connection:
-        if not _is_member(connection, member_id):
+        if not is_member(connection, member_id):
             raise NotFound("no member has this id")
-        rows = connection.execute(
-            sa.select(member_keys)
-            .where(member_keys.c.member_id == member_id)
-            .order_by(member_keys.c.valid_from)
-        ).all()
-    return [_out(r) for r in rows]
+        keys = keys_of(connection, member_id)
+    return [_out(k) for k in keys]
 
 
 @router.post("/members/{member_id}/keys", response_model=KeyOut, status_code=201)
@@ -93,28 +84,15 @@ def register_key(
     now = datetime.now(UTC)
     try:
         with request.app.state.engine.begin() as connection:
-            if not _is_member(connection, member_id):
+            if not is_member(connection, member_id):
                 raise NotFound("no member has this id")
             if body.overlap_s is not None:
-                connection.execute(
-                    member_keys.update()
-                    .where(member_keys.c.member_id == member_id)
-                    .where(member_keys.c.revoked_at.is_(None))
-                    .where(
-                        sa.or_(
-                            member_keys.c.valid_until.is_(None),
-                            member_keys.c.valid_until > now + timedelta(seconds=body.overlap_s),
-                        )
-                    )
-                    .values(valid_until=now + timedelta(seconds=body.overlap_s))
-                )
+                end_current_keys(connection, member_id, now + timedelta(seconds=body.overlap_s))
             add_key(connection, member_id, key, now)
-            row = connection.execute(
-                sa.select(member_keys).where(member_keys.c.key_id == key.key_id)
-            ).one()
+            stored = stored_key(connection, key.key_id)
     except IntegrityError as exc:
         raise Conflict(f"key {key.key_id!r} is registered already") from exc
-    return _out(row)
+    return _out(stored)
 
 
 @router.post("/keys/{key_id}/revoke", response_model=KeyOut)
@@ -123,5 +101,5 @@ def revoke(request: Request, key_id: str, _: Annotated[Principal, Depends(may_wr
     with request.app.state.engine.begin() as connection:
         if not revoke_key(connection, key_id, datetime.now(UTC)):
             raise NotFound("no key has this id")
-        row = connection.execute(sa.select(member_keys).where(member_keys.c.key_id == key_id)).one()
-    return _out(row)
+        stored = stored_key(connection, key_id)
+    return _out(stored)

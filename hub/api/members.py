@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -13,9 +12,8 @@ from alliance_connector.messages import SignalCategory
 from hub.api.access import READERS, may_write, require
 from hub.api.errors import ApiError, Conflict
 from hub.api.tokens import Principal
+from hub.store.member_reads import all_members
 from hub.store.members import register_member
-from hub.store.schema import member_categories, members
-from hub.store.timestamps import as_utc
 
 router = APIRouter(tags=["members"])
 
@@ -40,21 +38,16 @@ def list_members(
     request: Request, _: Annotated[Principal, Depends(require(*READERS))]
 ) -> list[MemberOut]:
     with request.app.state.engine.connect() as connection:
-        rows = connection.execute(sa.select(members).order_by(members.c.member_id)).all()
-        allowed: dict[str, list[str]] = {}
-        for r in connection.execute(
-            sa.select(member_categories).order_by(member_categories.c.category)
-        ):
-            allowed.setdefault(r.member_id, []).append(r.category)
+        listed = all_members(connection)
     return [
         MemberOut(
-            member_id=r.member_id,
-            kind=r.kind,
-            display_name=r.display_name,
-            created_at=as_utc(r.created_at),
-            categories=allowed.get(r.member_id, []),
+            member_id=m.member_id,
+            kind=m.kind,
+            display_name=m.display_name,
+            created_at=m.created_at,
+            categories=m.categories,
         )
-        for r in rows
+        for m in listed
     ]
 
 

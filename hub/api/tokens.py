@@ -9,7 +9,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from hub.errors import TokenRefused
-from hub.store.schema import API_ROLES, api_tokens, members
+from hub.store.members import is_member
+from hub.store.tokens import API_ROLES, find_live_token, insert_token, revoke
 
 __all__ = ["Principal", "find_principal", "issue_token", "revoke_token"]
 
@@ -39,24 +40,12 @@ def issue_token(
         raise TokenRefused("role", f"must be one of {', '.join(API_ROLES)}")
     if (role == "member") != (member_id is not None):
         raise TokenRefused("member", "a member token names its member; other roles name none")
-    if member_id is not None and (
-        connection.scalar(sa.select(members.c.member_id).where(members.c.member_id == member_id))
-        is None
-    ):
+    if member_id is not None and not is_member(connection, member_id):
         # Checked here, not left to the foreign key, whose error would surface as a traceback.
         raise TokenRefused("member", "no registered member has this id (see GET /members)")
     token_id = secrets.token_hex(8)
     token = f"{_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
-    connection.execute(
-        api_tokens.insert().values(
-            token_id=token_id,
-            digest=_digest(token),
-            role=role,
-            member_id=member_id,
-            label=label,
-            created_at=now,
-        )
-    )
+    insert_token(connection, token_id, _digest(token), role, member_id, label, now)
     return token
 
 
@@ -64,18 +53,9 @@ def find_principal(connection: sa.Connection, token: str) -> Principal | None:
     """The principal a presented token stands for; None if unknown or revoked."""
     if not token.startswith(_PREFIX) or len(token) > 200:
         return None
-    row = connection.execute(
-        sa.select(api_tokens.c.token_id, api_tokens.c.role, api_tokens.c.member_id).where(
-            api_tokens.c.digest == _digest(token), api_tokens.c.revoked_at.is_(None)
-        )
-    ).one_or_none()
-    return Principal(row.token_id, row.role, row.member_id) if row else None
+    row = find_live_token(connection, _digest(token))
+    return Principal(*row) if row else None
 
 
 def revoke_token(connection: sa.Connection, token_id: str, now: datetime) -> bool:
-    result = connection.execute(
-        api_tokens.update()
-        .where(api_tokens.c.token_id == token_id, api_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    return bool(result.rowcount)
+    return revoke(connection, token_id, now)

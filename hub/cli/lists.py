@@ -2,21 +2,18 @@
 
 import gc
 import sys
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from alliance_connector.identifiers import Identifier, IdentifierScheme
-from alliance_connector.messages import ListType, SignalCategory
 from hub.config import Settings
 from hub.domain.china_time import CHINA
-from hub.domain.lists import ListEntry, ListStatus
+from hub.domain.lists import ListStatus
 from hub.errors import ImportRefused, UnknownEntry, UnknownTask
 from hub.lists.documents import render_credit_commitment, render_rectification_notice
 from hub.lists.imports import apply_import
@@ -30,9 +27,8 @@ from hub.policy.versions import activate, policy_from
 from hub.sanctions.situations import presence_situations
 from hub.service import stop_on_signals
 from hub.store.engine import open_engine
+from hub.store.list_reads import list_entry, open_tasks
 from hub.store.migrate import upgrade
-from hub.store.schema import list_entries, list_entry_identifiers, operator_tasks
-from hub.store.timestamps import as_utc
 
 lists_app = typer.Typer(help="Sanction lists: import, lifecycle, deadlines, documents.")
 policy_app = typer.Typer(help="The sanction policy: which actions for which list and status.")
@@ -159,15 +155,11 @@ def _moment(text: str) -> datetime:
 def lists_tasks() -> None:
     """Open operator tasks, earliest due first."""
     with _engine(Settings()).connect() as connection:
-        rows = connection.execute(
-            sa.select(operator_tasks)
-            .where(operator_tasks.c.done_at.is_(None))
-            .order_by(operator_tasks.c.due_at, operator_tasks.c.entry_id, operator_tasks.c.kind)
-        ).all()
-    for row in rows:
+        tasks = open_tasks(connection)
+    for task in tasks:
         print(
-            f"{as_utc(row.due_at):%Y-%m-%d}  {row.task_id}  {row.kind:<24} {row.entry_id}  "
-            f"{row.detail}"
+            f"{task.due_at:%Y-%m-%d}  {task.task_id}  {task.kind:<24} {task.entry_id}  "
+            f"{task.detail}"
         )
 
 
@@ -187,16 +179,10 @@ def lists_documents(
 ) -> None:
     """Write the entry's rectification notice (整改通知书) and credit commitment (信用承诺书)."""
     with _engine(Settings()).connect() as connection:
-        row = connection.execute(
-            sa.select(list_entries).where(list_entries.c.entry_id == entry_id)
-        ).one_or_none()
-        if row is None:
+        found = list_entry(connection, entry_id)
+        if found is None:
             raise UnknownEntry(entry_id)
-        ids = connection.execute(
-            sa.select(list_entry_identifiers).where(list_entry_identifiers.c.entry_id == entry_id)
-        ).all()
-    entry = _entry_from(row, ids)
-    deadline = as_utc(row.rectification_deadline)
+    entry, deadline = found
     out.mkdir(parents=True, exist_ok=True)
     notice = out / f"{entry_id}-rectification-notice.html"
     notice.write_text(render_rectification_notice(entry, deadline, date.today()), "utf-8")
@@ -204,25 +190,6 @@ def lists_documents(
     commitment.write_text(render_credit_commitment(entry, deadline), "utf-8")
     print(notice)
     print(commitment)
-
-
-def _entry_from(row: sa.Row[Any], ids: Sequence[sa.Row[Any]]) -> ListEntry:
-    m = row._mapping
-    return ListEntry(
-        entry_id=m["entry_id"],
-        list_type=ListType(m["list_type"]),
-        category=SignalCategory(m["category"]),
-        subject_name=m["subject_name"],
-        identifiers=tuple(
-            Identifier(IdentifierScheme(i._mapping["scheme"]), i._mapping["value"]) for i in ids
-        ),
-        authority=m["authority"],
-        document_no=m["document_no"],
-        province=m["province"],
-        city=m["city"],
-        listed_at=as_utc(m["listed_at"]),
-        rectification_deadline=as_utc(m["rectification_deadline"]),
-    )
 
 
 @policy_app.command("show")

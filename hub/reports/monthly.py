@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from hub.domain.china_time import CHINA
 from hub.reports.calendar import due_date, month_bounds
-from hub.store.schema import instructions, list_entries, list_transitions
+from hub.store.report_reads import instructions_issued, transition_counts
 from hub.store.timestamps import as_utc
 
 __all__ = ["LIST_COLUMNS", "MemberLine", "MonthlyReport", "monthly_report"]
@@ -66,28 +66,14 @@ def monthly_report(
     """Count `month` ("2026-11") from the store."""
     start, end = _utc_bounds(month)
     report = MonthlyReport(month, due_date(month, holidays), now)
-    rows = connection.execute(
-        sa.select(
-            list_entries.c.category,
-            list_entries.c.province,
-            list_transitions.c.to_status,
-            sa.func.count(),
-        )
-        .join(list_entries, list_entries.c.entry_id == list_transitions.c.entry_id)
-        .where(list_transitions.c.at >= start, list_transitions.c.at < end)
-        .where(list_transitions.c.to_status.in_(LIST_COLUMNS))
-        .group_by(list_entries.c.category, list_entries.c.province, list_transitions.c.to_status)
-    )
-    for category, province, status, count in rows:
-        cell = report.lists.setdefault((category, province or "—"), dict.fromkeys(LIST_COLUMNS, 0))
-        cell[status] += int(count)
-    issued: dict[str, list[float | None]] = defaultdict(list)
-    for member, issued_at, acked_at in connection.execute(
-        sa.select(instructions.c.target_member, instructions.c.issued_at, instructions.c.acked_at)
-        .where(instructions.c.issued_at >= start, instructions.c.issued_at < end)
-        .order_by(instructions.c.target_member)
+    for category, province, status, count in transition_counts(
+        connection, start, end, LIST_COLUMNS
     ):
-        waited = (as_utc(acked_at) - as_utc(issued_at)).total_seconds() if acked_at else None
+        cell = report.lists.setdefault((category, province or "—"), dict.fromkeys(LIST_COLUMNS, 0))
+        cell[status] += count
+    issued: dict[str, list[float | None]] = defaultdict(list)
+    for member, issued_at, acked_at in instructions_issued(connection, start, end):
+        waited = (acked_at - issued_at).total_seconds() if acked_at else None
         issued[member].append(waited)
     for member, waits in sorted(issued.items()):
         acked = [w / 3600 for w in waits if w is not None]

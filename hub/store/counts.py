@@ -1,6 +1,7 @@
 """Counts the dashboard, /metrics and reports read from the store, each one query."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -12,6 +13,7 @@ __all__ = [
     "instruction_counts",
     "latency_buckets",
     "list_status_counts",
+    "pending_acks",
     "reject_counts",
     "signal_counts",
 ]
@@ -69,6 +71,20 @@ def list_status_counts(connection: sa.Connection) -> dict[tuple[str, str], int]:
         )
     )
     return {(r[0], r[1]): int(r[2]) for r in rows}
+
+
+def pending_acks(connection: sa.Connection, overdue_before: datetime) -> list[tuple[str, int, int]]:
+    """(member, sent instructions awaiting its ack, of them sent before `overdue_before`), by
+    member."""
+    awaiting = sa.and_(instructions.c.sent_at.is_not(None), instructions.c.ack_status.is_(None))
+    overdue = sa.case((instructions.c.sent_at < overdue_before, 1), else_=0)
+    rows = connection.execute(
+        sa.select(instructions.c.target_member, sa.func.count(), sa.func.sum(overdue))
+        .where(awaiting)
+        .group_by(instructions.c.target_member)
+        .order_by(instructions.c.target_member)
+    ).all()
+    return [(m, int(n), int(late or 0)) for m, n, late in rows]
 
 
 def _seconds_between(

@@ -21,11 +21,16 @@ from hub.store.timestamps import as_utc
 
 __all__ = [
     "KeyRecord",
+    "StoredKey",
     "add_key",
     "allowed_categories",
+    "end_current_keys",
+    "is_member",
     "keys_for",
+    "keys_of",
     "register_member",
     "revoke_key",
+    "stored_key",
 ]
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,70 @@ class KeyRecord:
     valid_from: datetime
     valid_until: datetime | None
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """A key row as stored, without VerifyKey's checks: a weak key registered before keys
+    were checked must still be listed, and revocable."""
+
+    key_id: str
+    member_id: str
+    public_key: bytes
+    valid_from: datetime
+    valid_until: datetime | None
+    revoked_at: datetime | None
+
+
+def _stored(row: sa.Row[tuple[object, ...]]) -> StoredKey:
+    m = row._mapping
+    return StoredKey(
+        key_id=str(m["key_id"]),
+        member_id=str(m["member_id"]),
+        public_key=bytes(m["public_key"]),
+        valid_from=as_utc(m["valid_from"]),
+        valid_until=as_utc(m["valid_until"]) if m["valid_until"] else None,
+        revoked_at=as_utc(m["revoked_at"]) if m["revoked_at"] else None,
+    )
+
+
+def is_member(connection: sa.Connection, member: str) -> bool:
+    """Whether a member with this id is registered."""
+    found = connection.scalar(sa.select(members.c.member_id).where(members.c.member_id == member))
+    return found is not None
+
+
+def keys_of(connection: sa.Connection, member: str) -> list[StoredKey]:
+    """Every key of one member, oldest window first."""
+    rows = connection.execute(
+        sa.select(member_keys)
+        .where(member_keys.c.member_id == member)
+        .order_by(member_keys.c.valid_from)
+    ).all()
+    return [_stored(r) for r in rows]
+
+
+def stored_key(connection: sa.Connection, key_id: str) -> StoredKey:
+    """The key with this id; it must exist (raises sqlalchemy's NoResultFound otherwise)."""
+    return _stored(
+        connection.execute(sa.select(member_keys).where(member_keys.c.key_id == key_id)).one()
+    )
+
+
+def end_current_keys(connection: sa.Connection, member: str, until: datetime) -> None:
+    """A rotation's first half: the member's unrevoked keys valid past `until` end then."""
+    connection.execute(
+        member_keys.update()
+        .where(member_keys.c.member_id == member)
+        .where(member_keys.c.revoked_at.is_(None))
+        .where(
+            sa.or_(
+                member_keys.c.valid_until.is_(None),
+                member_keys.c.valid_until > until,
+            )
+        )
+        .values(valid_until=until)
+    )
 
 
 def register_member(
