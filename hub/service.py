@@ -18,8 +18,8 @@ from hub.kafka.connection import client_options
 from hub.kafka.local_broker import start_local_broker
 from hub.kafka.topics import ensure_topics, hub_topics
 from hub.ledger.hub_keys import publish_hub_key, published_hub_keys
+from hub.ledger.policy_versions import activate, policy_from
 from hub.pipeline.worker.runner import Worker, WorkerOptions
-from hub.policy.versions import activate, policy_from
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 

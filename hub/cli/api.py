@@ -12,7 +12,7 @@ from hub.api.tokens import issue_token, revoke_token
 from hub.config import Settings
 from hub.kafka.connection import client_options
 from hub.kafka.flows import FlowReader
-from hub.policy.versions import activate, policy_from
+from hub.ledger.policy_versions import activate, policy_from
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 

@@ -15,6 +15,7 @@ from hub.config import Settings
 from hub.domain.china_time import CHINA
 from hub.domain.lists import ListStatus
 from hub.errors import ImportRefused, UnknownEntry, UnknownTask
+from hub.ledger.policy_versions import activate, policy_from
 from hub.lists.documents import render_credit_commitment, render_rectification_notice
 from hub.lists.imports import apply_import
 from hub.lists.lifecycle import move
@@ -23,7 +24,6 @@ from hub.lists.scheduler import SCHEDULER_ACTOR, run_due
 from hub.lists.tasks import complete_task
 from hub.policy.loading import load_policy
 from hub.policy.rules import diff_decisions
-from hub.policy.versions import activate, policy_from
 from hub.sanctions.situations import presence_situations
 from hub.service import stop_on_signals
 from hub.store.engine import open_engine

@@ -24,10 +24,10 @@ from hub.demo.simulators import acknowledge, report
 from hub.errors import ConfigError
 from hub.kafka.connection import client_options
 from hub.kafka.flows import FlowReader
+from hub.ledger.policy_versions import activate, policy_from
 from hub.lists.scheduler import run_due
 from hub.pipeline.worker.runner import Worker, WorkerOptions
 from hub.policy.rules import Policy
-from hub.policy.versions import activate, policy_from
 from hub.service import prepare_broker, publish_own_key, resolve_bootstrap, stop_on_signals
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade

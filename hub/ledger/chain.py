@@ -24,12 +24,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hub.errors import StoreError
-from hub.store.bulk import bulk_insert
-from hub.store.schema import ledger, ledger_head
+from hub.store.ledger import lock_ledger_head, write_ledger_rows
+
+__all__ = ["GENESIS_HASH", "LedgerEntry", "append", "canonical_json", "lock_head", "row_hash"]
 
 GENESIS_HASH: str = "0" * 64
-HEAD_ID = 1  # ledger_head holds exactly this one row (inserted by migration 0002)
 
 
 @dataclass(frozen=True)
@@ -109,39 +108,13 @@ def _chained_hash(prev_hash: str, seq: int, recorded_at: str, entry: LedgerEntry
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_LEDGER_COLUMNS = (
-    "seq",
-    "recorded_at",
-    "kind",
-    "actor",
-    "ref",
-    "reason",
-    "source_topic",
-    "source_partition",
-    "source_offset",
-    "body",
-    "prev_hash",
-    "row_hash",
-)
-
-
 def lock_head(connection: sa.Connection) -> tuple[int, str]:
     """Lock the chain's head row until the caller's transaction ends and return (seq, hash).
 
-    This is the ledger's serial section: on PostgreSQL the row lock makes a second appender
-    wait here and then read the head the first one committed. SQLite has no row locks and
-    pysqlite opens the transaction only at the first write, so a no-op write first takes
-    SQLite's one writer lock (waiting up to the busy timeout) before the head is read.
+    This is the ledger's serial section: a second appender waits here and then reads the head
+    the first one committed (`hub.store.ledger.lock_ledger_head` says how, per backend).
     """
-    head_row = ledger_head.c.id == HEAD_ID
-    if connection.dialect.name == "sqlite":
-        connection.execute(ledger_head.update().where(head_row).values(seq=ledger_head.c.seq))
-    head = connection.execute(
-        sa.select(ledger_head.c.seq, ledger_head.c.row_hash).where(head_row).with_for_update()
-    ).one_or_none()
-    if head is None:
-        raise StoreError("ledger_head has no row: migrate the database (alliance-hub db upgrade)")
-    return int(head.seq), str(head.row_hash)
+    return lock_ledger_head(connection)
 
 
 def append(
@@ -166,7 +139,6 @@ def append(
         raise ValueError("recorded_at must be timezone-aware")
     moment = _normalise_time(recorded_at)
     moment_text = _iso_millis(moment)
-    head_row = ledger_head.c.id == HEAD_ID
     seq, prev_hash = head if head is not None else lock_head(connection)
     rows: list[tuple[Any, ...]] = []
     for entry in entries:
@@ -180,6 +152,5 @@ def append(
             + (offset, body, prev_hash, digest)
         )
         prev_hash = digest
-    bulk_insert(connection, ledger, _LEDGER_COLUMNS, rows)
-    connection.execute(ledger_head.update().where(head_row).values(seq=seq, row_hash=prev_hash))
+    write_ledger_rows(connection, rows, seq, prev_hash)
     return [int(row[0]) for row in rows]

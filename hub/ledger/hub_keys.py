@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alliance_connector.signing import VerifyKey, key_id_for
 from hub.errors import HubKeyRefused
 from hub.ledger.chain import LedgerEntry, append, lock_head
-from hub.store.schema import ledger
+from hub.store.ledger import count_since, kinds_in_order, last_seq
 from hub.store.timestamps import as_utc
 
 __all__ = ["HubKey", "publish_hub_key", "published_hub_keys", "revoke_hub_key"]
@@ -53,11 +53,7 @@ def _iso(moment: datetime) -> str:
 def published_hub_keys(connection: sa.Connection) -> list[HubKey]:
     """Every hub key ever published, in order of publication, with its latest window."""
     keys: dict[str, HubKey] = {}
-    rows = connection.execute(
-        sa.select(ledger.c.kind, ledger.c.body)
-        .where(ledger.c.kind.in_((PUBLISHED, RETIRED, REVOKED)))
-        .order_by(ledger.c.seq)
-    )
+    rows = kinds_in_order(connection, (PUBLISHED, RETIRED, REVOKED))
     for kind, text in rows:
         body = json.loads(text)
         key_id = body["key_id"]
@@ -92,14 +88,10 @@ def publish_hub_key(
     key = VerifyKey(key_id_for(raw_public_key), raw_public_key)
     # The scan runs before the ledger head is locked, since workers append behind that lock;
     # under it only rows appended since are looked at, so two publishers record the key once.
-    scanned_to = connection.scalar(sa.select(sa.func.coalesce(sa.func.max(ledger.c.seq), 0)))
+    scanned_to = last_seq(connection)
     earlier = published_hub_keys(connection)
     head = lock_head(connection)
-    since = connection.scalar(
-        sa.select(sa.func.count())
-        .select_from(ledger)
-        .where(ledger.c.seq > scanned_to, ledger.c.kind == PUBLISHED, ledger.c.ref == key.key_id)
-    )
+    since = count_since(connection, scanned_to, PUBLISHED, key.key_id)
     if since or any(k.key_id == key.key_id for k in earlier):
         raise HubKeyRefused(f"hub key {key.key_id} is published already")
     published = HubKey(key.key_id, key.raw, as_utc(valid_from), None)

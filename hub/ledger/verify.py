@@ -21,7 +21,6 @@ checks therefore hold under READ COMMITTED, with no long-lived snapshot over a l
 """
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -29,8 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.errors import StoreError
-from hub.ledger.chain import GENESIS_HASH, HEAD_ID, LedgerEntry, canonical_json, row_hash
-from hub.store.schema import ledger, ledger_head
+from hub.ledger.chain import GENESIS_HASH, LedgerEntry, canonical_json, row_hash
+from hub.store.ledger import StoredLedgerRow, read_head, rows_in_order
 
 ProblemKind = Literal["EDITED", "GAP", "BROKEN_LINK", "HEAD_MISMATCH"]
 MAX_PROBLEMS = 100  # a wholesale rewrite would otherwise list every row; the count stays exact
@@ -70,13 +69,7 @@ class _Findings:
             self.kept.append(Problem(seq, kind, detail))
 
 
-def _read_head(connection: sa.Connection) -> tuple[int, str] | None:
-    query = sa.select(ledger_head.c.seq, ledger_head.c.row_hash).where(ledger_head.c.id == HEAD_ID)
-    head = connection.execute(query).one_or_none()
-    return None if head is None else (head[0], head[1])
-
-
-def _edit_in(row: sa.Row[tuple[object, ...]]) -> str | None:
+def _edit_in(row: StoredLedgerRow) -> str | None:
     """Why the row's own columns do not reproduce its hash, or None when they do."""
     # Details the hash cannot see must still be exactly what append wrote: otherwise a body with
     # different spacing, or a time moved by microseconds, would be an edit that goes unnoticed.
@@ -101,21 +94,6 @@ def _edit_in(row: sa.Row[tuple[object, ...]]) -> str | None:
     return None
 
 
-def _rows(connection: sa.Connection, batch: int) -> Iterator[sa.Row[tuple[object, ...]]]:
-    # Keyset pagination: each query resumes after the last seq seen, so memory stays at one batch
-    # and no server-side cursor has to stay open across a long walk.
-    after: int | None = None
-    while True:
-        query = sa.select(ledger).order_by(ledger.c.seq).limit(batch)
-        if after is not None:
-            query = query.where(ledger.c.seq > after)
-        chunk = connection.execute(query).all()
-        yield from chunk
-        if len(chunk) < batch:
-            return
-        after = chunk[-1].seq
-
-
 class _Walk:
     """What the walk carries from one row to the next, and the checks between them."""
 
@@ -128,7 +106,7 @@ class _Walk:
         self.head_seq = head_seq
         self.hash_at_head = GENESIS_HASH if head_seq == 0 else None
 
-    def check(self, row: sa.Row[tuple[object, ...]]) -> None:
+    def check(self, row: StoredLedgerRow) -> None:
         self.rows += 1
         seq: int = row.seq
         if seq > self.expected_seq:
@@ -161,11 +139,11 @@ def verify(connection: sa.Connection, batch: int = 5000) -> VerifyReport:
         raise ValueError("batch must be at least 1")
     found = _Findings()
     try:
-        first_head = _read_head(connection)
+        first_head = read_head(connection)
         walk = _Walk(found, None if first_head is None else first_head[0])
-        for row in _rows(connection, batch):
+        for row in rows_in_order(connection, batch):
             walk.check(row)
-        final_head = _read_head(connection)
+        final_head = read_head(connection)
     except (SQLAlchemyError, ValueError) as exc:  # ValueError: a column the driver cannot parse
         raise StoreError(f"could not read the ledger: {str(exc).splitlines()[0]}") from exc
 

@@ -21,10 +21,10 @@ from typing import Any, TypeVar
 
 from alliance_connector.messages import ListType, SanctionAction, SignalCategory
 from hub.domain.lists import ACTIVE_STATUSES, ListStatus
+from hub.domain.members import MEMBER_KINDS
 from hub.errors import PolicyError
 from hub.policy.rules import Policy, Rule, Targets
 from hub.policy.sections import SECTION_CHARS
-from hub.store.schema import MEMBER_KINDS
 
 __all__ = ["MAX_NESTING", "default_policy", "load_policy", "load_policy_text"]
 

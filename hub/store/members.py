@@ -16,7 +16,8 @@ from alliance_connector.edwards25519 import WeakPublicKey
 from alliance_connector.messages import SignalCategory
 from alliance_connector.signing import VerifyKey
 from alliance_connector.topics import HUB_SIGNER, MemberId, member_id
-from hub.store.schema import MEMBER_KINDS, member_categories, member_keys, members
+from hub.domain.members import MEMBER_KINDS
+from hub.store.schema import member_categories, member_keys, members
 from hub.store.timestamps import as_utc
 
 __all__ = [

@@ -6,6 +6,8 @@ migrating an empty database yields exactly these tables, so the two never drift 
 
 import sqlalchemy as sa
 
+from hub.domain.members import MEMBER_KINDS
+
 metadata = sa.MetaData(
     naming_convention={
         "pk": "pk_%(table_name)s",
@@ -15,8 +17,6 @@ metadata = sa.MetaData(
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     }
 )
-
-MEMBER_KINDS = ("platform", "logistics", "other")
 
 members = sa.Table(
     "members",

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from hub.errors import PolicyError
+from hub.ledger.policy_versions import activate, policy_from
 from hub.ledger.verify import verify
-from hub.policy.versions import activate, policy_from
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 from hub.store.schema import ledger, policy_versions

@@ -3,7 +3,6 @@ its text is stored and a POLICY_ACTIVATED ledger row names its version and diges
 instruction's policy_version leads to the exact rules that produced it. A version name stands
 for one text: reusing it for different rules is refused."""
 
-import json
 from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
@@ -14,8 +13,7 @@ from hub.errors import PolicyError
 from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.policy.loading import load_policy_text
 from hub.policy.rules import Policy
-from hub.store.schema import ledger, policy_versions
-from hub.store.upsert import insert_ignore
+from hub.store.policy_versions import digest_of_version, last_activated_digest, store_policy_text
 
 __all__ = ["activate", "policy_from"]
 
@@ -38,22 +36,14 @@ def activate(
 ) -> bool:
     """Record the policy if it is not the one last activated; True if it was recorded."""
     lock_head(connection)  # concurrent starts record one activation, in order
-    same_name = connection.scalar(
-        sa.select(policy_versions.c.digest).where(policy_versions.c.version == policy.version)
-    )
+    same_name = digest_of_version(connection, policy.version)
     if same_name is not None and same_name != policy.digest:
         reuse = f"version {policy.version!r} already names other rules: name the new ones anew"
         raise PolicyError([reuse])
-    last = connection.scalar(
-        sa.select(ledger.c.body)
-        .where(ledger.c.kind == "POLICY_ACTIVATED")
-        .order_by(ledger.c.seq.desc())
-        .limit(1)
-    )
-    if last is not None and json.loads(last).get("digest") == policy.digest:
+    last = last_activated_digest(connection)
+    if last is not None and last == policy.digest:
         return False
-    row = {"digest": policy.digest, "version": policy.version, "text": text, "activated_at": now}
-    insert_ignore(connection, policy_versions, [row])
+    store_policy_text(connection, policy.digest, policy.version, text, now)
     body = {"version": policy.version, "digest": policy.digest}
     append(connection, [LedgerEntry("POLICY_ACTIVATED", actor, body, policy.version)], now)
     return True
