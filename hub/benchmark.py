@@ -27,7 +27,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from kafka.admin import KafkaAdminClient
 
 from alliance_connector import (
     BrokerConnection,
@@ -42,6 +41,7 @@ from alliance_connector import (
 )
 from alliance_connector.identifiers import uscc_check_character
 from alliance_connector.topics import member_id
+from hub.kafka.clients import open_admin
 from hub.kafka.topics import ensure_topics, hub_topics, member_topics
 from hub.pipeline.worker.relay import RelayResult
 from hub.pipeline.worker.runner import Worker, WorkerOptions
@@ -165,7 +165,7 @@ def run_bench(
     engine = open_engine(url)
     upgrade(engine)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = open_admin({}, bootstrap_servers=bootstrap)
     lists_topic = f"alliance.lists.{prefix}"  # this run's entries only
     ensure_topics(admin, hub_topics(lists_topic))
     now = datetime.now(UTC)

@@ -8,12 +8,10 @@ import signal
 import threading
 from datetime import UTC, datetime, timedelta
 
-from kafka.admin import KafkaAdminClient
-from kafka.errors import KafkaError
-
 from alliance_connector.signing import SigningKey
 from hub.config import Settings
-from hub.errors import BrokerError, ConfigError, HubKeyRefused
+from hub.errors import ConfigError, HubKeyRefused
+from hub.kafka.clients import KafkaError, broker_error, open_admin
 from hub.kafka.connection import client_options
 from hub.kafka.local_broker import start_local_broker
 from hub.kafka.topics import ensure_topics, hub_topics
@@ -45,11 +43,11 @@ def resolve_bootstrap(settings: Settings) -> str:
 
 def prepare_broker(settings: Settings, bootstrap: str) -> None:
     """Create the hub's own topics if they are missing."""
-    admin = KafkaAdminClient(**client_options(settings, bootstrap))
+    admin = open_admin(client_options(settings, bootstrap))
     try:
         ensure_topics(admin, hub_topics(settings.lists_topic))
     except KafkaError as exc:
-        raise BrokerError(f"could not create the hub's topics on {bootstrap}: {exc}") from exc
+        raise broker_error(exc, f"could not create the hub's topics on {bootstrap}") from exc
     finally:
         admin.close()
 

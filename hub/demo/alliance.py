@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from kafka.admin import KafkaAdminClient
 
 from alliance_connector.identifiers import Identifier, IdentifierScheme, uscc_check_character
 from alliance_connector.messages import SignalCategory
@@ -15,6 +14,7 @@ from alliance_connector.signing import SigningKey
 from alliance_connector.tokens import TokenKey
 from alliance_connector.topics import member_id
 from hub.api.tokens import issue_token
+from hub.kafka.clients import KafkaAdminClient
 from hub.kafka.topics import ensure_topics, member_topics
 from hub.lists.imports import apply_import
 from hub.lists.reading import read_list_file

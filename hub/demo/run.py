@@ -14,7 +14,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import uvicorn
-from kafka.admin import KafkaAdminClient
 
 from alliance_connector.signing import SigningKey
 from hub.api.app import create_app
@@ -22,6 +21,7 @@ from hub.config import Settings
 from hub.demo.alliance import set_up
 from hub.demo.simulators import acknowledge, report
 from hub.errors import ConfigError
+from hub.kafka.clients import open_admin
 from hub.kafka.connection import client_options
 from hub.kafka.flows import FlowReader
 from hub.ledger.policy_versions import activate, policy_from
@@ -77,7 +77,7 @@ def run_demo(
     policy, text = policy_from(settings.policy_path)
     with engine.begin() as connection:
         activate(connection, policy, text, "demo", datetime.now(UTC))
-    admin = KafkaAdminClient(**options)
+    admin = open_admin(options)
     workdir = Path(tempfile.mkdtemp(prefix="alliance-demo-"))
     members, token_key, token = set_up(engine, admin, policy, workdir, member_prefix)
     admin.close()

@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from kafka import KafkaProducer
 
 from alliance_connector.envelope import seal
 from alliance_connector.schemas import catalog
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import HUB_SIGNER, LISTS_TOPIC
 from hub.errors import BrokerError
+from hub.kafka.clients import KafkaProducer
 from hub.ledger.chain import lock_head
 from hub.store.schema import LIST_ENTRY_UNPUBLISHED, list_entries, list_entry_identifiers
 

@@ -15,9 +15,6 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from kafka import KafkaConsumer, TopicPartition
-from kafka.consumer.fetcher import ConsumerRecord
-
 from alliance_connector.envelope import open_verified
 from alliance_connector.errors import MessageRejected
 from alliance_connector.identifiers import IdentifierScheme
@@ -25,6 +22,7 @@ from alliance_connector.messages import ListType, SignalCategory
 from alliance_connector.signing import VerifyKey
 from alliance_connector.topics import HUB_SIGNER, LISTS_TOPIC
 from hub.domain.lists import ACTIVE_STATUSES, ListStatus
+from hub.kafka.clients import ConsumerRecord, TopicPartition, open_consumer
 
 __all__ = ["MAX_STATE_BYTES", "IndexedEntry", "ListFollower", "ListIndex"]
 
@@ -117,8 +115,8 @@ class ListFollower:
         self.caught_up = threading.Event()
         self._hub_key = hub_key
         self._topic = topic
-        self._consumer = KafkaConsumer(
-            group_id=None, enable_auto_commit=False, auto_offset_reset="earliest", **kafka_options
+        self._consumer = open_consumer(
+            kafka_options, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
         )
         self._stop = threading.Event()
         self._started = False

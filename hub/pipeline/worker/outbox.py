@@ -16,11 +16,10 @@ import time
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from kafka import KafkaProducer
-from kafka.errors import KafkaError
 
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import REJECTED_TOPIC, instructions_topic, member_id
+from hub.kafka.clients import KafkaError, KafkaProducer
 from hub.lists.publishing import publish_list_changes
 from hub.pipeline.effects import BatchEffects
 from hub.pipeline.worker.relay import OutboxRelay, RelayResult, Wanted

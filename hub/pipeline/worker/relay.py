@@ -24,9 +24,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from kafka import KafkaProducer
-from kafka.errors import KafkaError
-from kafka.producer.future import FutureRecordMetadata
 
 from alliance_connector.envelope import seal
 from alliance_connector.identifiers import Identifier, IdentifierScheme
@@ -40,6 +37,7 @@ from alliance_connector.messages import (
 from alliance_connector.schemas import PayloadSchema, catalog
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import HUB_SIGNER, REJECTED_TOPIC, instructions_topic, member_id
+from hub.kafka.clients import FutureRecordMetadata, KafkaError, KafkaProducer
 from hub.pipeline.effects import KEPT_ORIGINAL_BYTES, bounded_detail
 from hub.store.schema import instructions, rejects
 from hub.store.timestamps import as_utc

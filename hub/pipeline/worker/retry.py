@@ -11,10 +11,10 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from kafka.errors import KafkaError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from hub.errors import BrokerError, StoreUnavailable
+from hub.kafka.clients import KafkaError
 
 __all__ = ["TRANSIENT", "Retrier"]
 

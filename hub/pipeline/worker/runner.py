@@ -26,15 +26,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from kafka import KafkaConsumer, TopicPartition
-from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import CommitFailedError
-from kafka.structs import OffsetAndMetadata
 
 from alliance_connector.envelope import MAX_ENVELOPE_BYTES
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import LISTS_TOPIC
 from hub.config import WORKER_SUBSCRIPTION
+from hub.kafka.clients import (
+    CommitFailedError,
+    ConsumerRecord,
+    OffsetAndMetadata,
+    TopicPartition,
+    open_consumer,
+)
 from hub.pipeline.checks import (
     CheckContext,
     OpenedBatch,
@@ -150,7 +153,8 @@ class Worker:
         self._retrier = Retrier(self.options.backoff_max_s)
         self._registry = RegistryView(engine)
         self.stats = WorkerStats() if keep_stats else None
-        self._consumer = KafkaConsumer(
+        self._consumer = open_consumer(
+            kafka_options,
             group_id=self.options.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -168,7 +172,6 @@ class Worker:
             # Client-side metrics cost a tenth of the network thread's time and nobody reads
             # them: the hub measures its flows from the broker (hub.kafka.flows).
             metrics_enabled=False,
-            **kafka_options,
         )
         self._consumer.subscribe(pattern=self.options.subscription)
         self._verifier = SignatureVerifier(self.options.verify_processes)

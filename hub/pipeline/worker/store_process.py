@@ -28,11 +28,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from kafka import KafkaProducer, TopicPartition
-from kafka.structs import OffsetAndMetadata
-
 from alliance_connector.signing import SigningKey
 from hub.errors import BrokerError, HubError
+from hub.kafka.clients import OffsetAndMetadata, TopicPartition, open_producer
 from hub.pipeline.effects import BatchEffects
 from hub.pipeline.worker.outbox import OutboxPublisher
 from hub.pipeline.worker.progress import Progress
@@ -232,13 +230,13 @@ class _Store:
         hub_key = SigningKey.from_seed(setup.hub_seed, setup.hub_key_id)
         self._engine = open_engine(setup.database_url)
         self._checkpoints = BackgroundCheckpoints(self._engine)
-        self._producer = KafkaProducer(
+        self._producer = open_producer(
+            setup.kafka_options,
             acks="all",
             enable_idempotence=True,
             linger_ms=2,
             max_block_ms=5_000,  # a missing topic delays one relay round, not a minute
             metrics_enabled=False,
-            **setup.kafka_options,
         )
         self._retrier = Retrier(setup.backoff_max_s, lambda ready: report(Health(ready)))
         self._index = ListIndex()

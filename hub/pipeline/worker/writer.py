@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from kafka import TopicPartition
-from kafka.structs import OffsetAndMetadata
 from sqlalchemy.exc import DataError, IntegrityError
 
 from alliance_connector.reasons import Reason
+from hub.kafka.clients import OffsetAndMetadata, TopicPartition
 from hub.pipeline.checks import Rejection
 from hub.pipeline.effects import BatchEffects, CheckedRecord, apply_batch
 from hub.pipeline.worker.outbox import ROUND_EVERY_S, OutboxPublisher

@@ -1,0 +1,54 @@
+"""The hub's kafka-python clients: one factory per client kind, and the one KafkaError translation.
+
+Every consumer, producer and admin client the hub opens is built here, so kafka-python stays
+inside hub.kafka. Each call site keeps its own tuning (acks, poll sizes, timeouts) and passes it
+as keyword arguments: the sites differ on purpose, and the factories only add the connection.
+The kafka-python types callers need for annotations and offsets are named here too.
+"""
+
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.producer.future import FutureRecordMetadata
+from kafka.structs import OffsetAndMetadata
+
+from hub.errors import BrokerError
+
+__all__ = [
+    "CommitFailedError",
+    "ConsumerRecord",
+    "FutureRecordMetadata",
+    "KafkaAdminClient",
+    "KafkaConsumer",
+    "KafkaError",
+    "KafkaProducer",
+    "OffsetAndMetadata",
+    "TopicPartition",
+    "broker_error",
+    "open_admin",
+    "open_consumer",
+    "open_producer",
+]
+
+
+def open_consumer(options: dict[str, Any], **tuning: Any) -> KafkaConsumer:
+    """A consumer on the connection `options` (hub.kafka.connection), with the site's tuning."""
+    return KafkaConsumer(**tuning, **options)
+
+
+def open_producer(options: dict[str, Any], **tuning: Any) -> KafkaProducer:
+    """A producer on the connection `options`, with the site's tuning (acks, linger, ...)."""
+    return KafkaProducer(**tuning, **options)
+
+
+def open_admin(options: dict[str, Any], **tuning: Any) -> KafkaAdminClient:
+    """An admin client on the connection `options`."""
+    return KafkaAdminClient(**tuning, **options)
+
+
+def broker_error(exc: KafkaError, what: str) -> BrokerError:
+    """The hub's error for a kafka-python failure while doing `what`; raise it `from exc`."""
+    return BrokerError(f"{what}: {exc}")
