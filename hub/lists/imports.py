@@ -26,12 +26,14 @@ from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.lists.lifecycle import Moved, move, reconcile
 from hub.policy.rules import Policy
 from hub.sanctions.instructions import Trigger
-from hub.store.bulk import bulk_insert
-from hub.store.schema import (
-    list_entries,
-    list_entry_identifiers,
-    list_transitions,
-    subject_identifiers,
+from hub.store.list_entries import (
+    entries_sharing_subject_identifiers,
+    insert_entries,
+    insert_identifiers,
+    insert_transitions,
+    replace_identifiers,
+    stored_entries,
+    update_entries,
 )
 
 __all__ = ["ImportSummary", "apply_import", "content_hash"]
@@ -81,23 +83,7 @@ def content_hash(entry: ListEntry) -> str:
     return hashlib.sha256("\x1f".join(stated).encode()).hexdigest()
 
 
-# Columns of `_entry_row`, in its order.
-_ENTRY_COLUMNS = (
-    "entry_id",
-    "list_type",
-    "category",
-    "listed_at",
-    "subject_name",
-    "authority",
-    "document_no",
-    "province",
-    "city",
-    "rectification_deadline",
-    "content_hash",
-    "updated_at",
-)
-
-
+# The row is in ENTRY_COLUMNS order (hub.store.list_entries).
 def _entry_row(entry: ListEntry, digest: str, policy: Policy, now: datetime) -> tuple[Any, ...]:
     listed_at = _utc(entry.listed_at)[0]
     given = entry.rectification_deadline
@@ -141,9 +127,8 @@ def _insert_new(
 ) -> None:
     listed = ListStatus.LISTED.value
     rows = [_entry_row(e, digests[e.entry_id], policy, now) + (listed, 1) for e in entries]
-    bulk_insert(connection, list_entries, (*_ENTRY_COLUMNS, "status", "version"), rows)
-    columns = ("entry_id", "scheme", "value")
-    bulk_insert(connection, list_entry_identifiers, columns, _identifier_rows(entries))
+    insert_entries(connection, rows)
+    insert_identifiers(connection, _identifier_rows(entries))
     # One ledger row per chunk, not per entry: it names the chunk's entries through a digest
     # of their ids and content hashes, so the chain still covers each one, at a fraction of
     # the cost for a million-row list.
@@ -159,10 +144,8 @@ def _insert_new(
     }
     (seq,) = append(connection, [LedgerEntry("LIST_ENTRIES_LISTED", actor, body, source)], now)
     reasons: dict[tuple[str, str], str] = {}
-    bulk_insert(
+    insert_transitions(
         connection,
-        list_transitions,
-        ("entry_id", "from_status", "to_status", "actor", "reason", "at", "ledger_seq"),
         [
             (
                 e.entry_id,
@@ -193,23 +176,9 @@ def _update_changed(
     now: datetime,
 ) -> None:
     rows = [_entry_row(e, digests[e.entry_id], policy, now) for e in entries]
-    columns = _ENTRY_COLUMNS[1:]
-    connection.execute(
-        list_entries.update()
-        .where(list_entries.c.entry_id == sa.bindparam("key"))
-        .values({c: sa.bindparam(c) for c in columns} | {"version": list_entries.c.version + 1}),
-        [{"key": row[0]} | dict(zip(columns, row[1:], strict=True)) for row in rows],
-    )
+    update_entries(connection, rows)
     ids = [e.entry_id for e in entries]
-    connection.execute(
-        list_entry_identifiers.delete().where(list_entry_identifiers.c.entry_id.in_(ids))
-    )
-    bulk_insert(
-        connection,
-        list_entry_identifiers,
-        ("entry_id", "scheme", "value"),
-        _identifier_rows(entries),
-    )
+    replace_identifiers(connection, ids, _identifier_rows(entries))
     append(
         connection,
         [
@@ -242,18 +211,7 @@ def apply_import(
     With `complete` False the entries are additions and changes only: nothing is delisted
     for being absent (an operator adding one entry)."""
     lock_head(connection)  # one writer of list state at a time (see hub.lists.status)
-    stored = {
-        row.entry_id: row
-        for row in connection.execute(
-            sa.select(
-                list_entries.c.entry_id,
-                list_entries.c.content_hash,
-                list_entries.c.status,
-                list_entries.c.authority,
-                list_entries.c.list_type,
-            )
-        )
-    }
+    stored = stored_entries(connection)
     relisted = [
         e.entry_id
         for e in entries
@@ -310,16 +268,5 @@ def _already_seen(connection: sa.Connection, entry_ids: set[str]) -> list[str]:
     """Those of the entries naming an identifier some signal has named (usually few)."""
     if not entry_ids:
         return []
-    rows = connection.execute(
-        sa.select(list_entry_identifiers.c.entry_id)
-        .distinct()
-        .select_from(subject_identifiers)
-        .join(
-            list_entry_identifiers,
-            sa.and_(
-                list_entry_identifiers.c.scheme == subject_identifiers.c.scheme,
-                list_entry_identifiers.c.value == subject_identifiers.c.value,
-            ),
-        )
-    )
-    return sorted(r.entry_id for r in rows if r.entry_id in entry_ids)
+    shared = entries_sharing_subject_identifiers(connection)
+    return sorted(entry_id for entry_id in shared if entry_id in entry_ids)

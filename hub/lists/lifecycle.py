@@ -15,8 +15,8 @@ from hub.lists.status import Transition, change_status
 from hub.lists.tasks import close_open_tasks, open_overdue_tasks
 from hub.policy.rules import Policy
 from hub.sanctions.instructions import NewInstruction, Trigger, ledger_entries, reconcile_entry
-from hub.sanctions.matching import clusters_of_entry, current_entry
-from hub.store.schema import list_entries
+from hub.store.list_entries import list_type_of
+from hub.store.matching import clusters_naming_entry, entry_now
 
 __all__ = ["Moved", "move", "reconcile"]
 
@@ -44,11 +44,7 @@ def move(
     issued, lifted = reconcile(connection, entry_id, policy, trigger, now)
     tasks = []
     if wanted is ListStatus.OVERDUE:
-        list_type = ListType(
-            connection.execute(
-                sa.select(list_entries.c.list_type).where(list_entries.c.entry_id == entry_id)
-            ).scalar_one()
-        )
+        list_type = ListType(list_type_of(connection, entry_id))
         tasks = open_overdue_tasks(connection, entry_id, list_type, now)
     elif wanted in (ListStatus.RECTIFIED, ListStatus.DELISTED):
         close_open_tasks(connection, entry_id, f"{actor} ({wanted})", now)
@@ -60,8 +56,8 @@ def reconcile(
 ) -> tuple[list[NewInstruction], list[NewInstruction]]:
     """Bring the entry's instructions in line with its current state and the presence rules;
     record them in the ledger; return (issued, lifted)."""
-    entry = current_entry(connection, entry_id)
-    clusters = clusters_of_entry(connection, entry_id)
+    entry = entry_now(connection, entry_id)
+    clusters = clusters_naming_entry(connection, entry_id)
     issued, lifted = reconcile_entry(connection, entry, clusters, policy, trigger, now)
     append(connection, ledger_entries(issued + lifted), now)
     return issued, lifted

@@ -18,7 +18,7 @@ from hub.domain.lists import RECTIFYING_STATUSES, ListStatus
 from hub.errors import HubError, IllegalTransition
 from hub.lists.lifecycle import Moved, move
 from hub.policy.rules import Policy
-from hub.store.schema import list_entries
+from hub.store.list_entries import entries_past_deadline
 
 __all__ = ["SCHEDULER_ACTOR", "SchedulerRun", "due_entries", "run_due"]
 
@@ -39,15 +39,7 @@ class SchedulerRun:
 
 def due_entries(connection: sa.Connection, now: datetime, limit: int = 1000) -> list[str]:
     """Entries in rectification whose deadline has passed, oldest deadline first."""
-    return list(
-        connection.scalars(
-            sa.select(list_entries.c.entry_id)
-            .where(list_entries.c.status.in_(sorted(RECTIFYING_STATUSES)))
-            .where(list_entries.c.rectification_deadline <= now)
-            .order_by(list_entries.c.rectification_deadline, list_entries.c.entry_id)
-            .limit(limit)
-        )
-    )
+    return entries_past_deadline(connection, RECTIFYING_STATUSES, now, limit)
 
 
 def run_due(

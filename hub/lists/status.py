@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from hub.domain.lists import ALLOWED_TRANSITIONS, ListStatus
 from hub.errors import IllegalTransition, UnknownEntry
 from hub.ledger.chain import LedgerEntry, append, lock_head
-from hub.store.schema import list_entries, list_transitions
+from hub.store.list_entries import record_transition, set_status, status_of
 
 __all__ = ["Transition", "change_status"]
 
@@ -37,33 +37,17 @@ def change_status(
     and a read does not yet hold the write lock. So the status read here is still the status
     when it is changed, and all list writers take their locks in one order (no deadlock)."""
     lock_head(connection)
-    row = connection.execute(
-        sa.select(list_entries.c.status).where(list_entries.c.entry_id == entry_id)
-    ).one_or_none()
-    if row is None:
+    status = status_of(connection, entry_id)
+    if status is None:
         raise UnknownEntry(entry_id)
-    current = ListStatus(row.status)
+    current = ListStatus(status)
     allowed = ALLOWED_TRANSITIONS[current]
     if wanted not in allowed:
         raise IllegalTransition(entry_id, current, wanted, sorted(allowed))
     body = {"from": str(current), "to": str(wanted), "reason": reason}
     (seq,) = append(connection, [LedgerEntry("LIST_STATUS_CHANGED", actor, body, entry_id)], now)
-    changed = connection.execute(
-        list_entries.update()
-        .where(list_entries.c.entry_id == entry_id, list_entries.c.status == str(current))
-        .values(status=str(wanted), version=list_entries.c.version + 1, updated_at=now)
-    )
-    if changed.rowcount != 1:  # cannot happen under the lock; refuse rather than record a lie
+    # Not changed cannot happen under the lock; refuse rather than record a lie.
+    if not set_status(connection, entry_id, str(current), str(wanted), now):
         raise IllegalTransition(entry_id, current, wanted, sorted(allowed))
-    connection.execute(
-        list_transitions.insert().values(
-            entry_id=entry_id,
-            from_status=str(current),
-            to_status=str(wanted),
-            actor=actor,
-            reason=reason,
-            at=now,
-            ledger_seq=seq,
-        )
-    )
+    record_transition(connection, entry_id, str(current), str(wanted), actor, reason, now, seq)
     return Transition(entry_id, current, wanted, seq)
