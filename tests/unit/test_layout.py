@@ -96,33 +96,13 @@ STILL_NAMING_TABLES = frozenset(
     {
         "hub.benchmark",
         "hub.demo.alliance",
-        "hub.lists.imports",
-        "hub.lists.lifecycle",
         "hub.lists.publishing",
-        "hub.lists.scheduler",
-        "hub.lists.status",
-        "hub.lists.tasks",
         "hub.pipeline.worker.outbox",
         "hub.pipeline.worker.registry",
         "hub.pipeline.worker.relay",
     }
 )
-STILL_IMPORTING_KAFKA = frozenset(
-    {
-        "hub.benchmark",
-        "hub.demo.alliance",
-        "hub.demo.run",
-        "hub.lists.publishing",
-        "hub.pipeline.worker.outbox",
-        "hub.pipeline.worker.relay",
-        "hub.pipeline.worker.retry",
-        "hub.pipeline.worker.runner",
-        "hub.pipeline.worker.store_process",
-        "hub.pipeline.worker.writer",
-        "hub.sanctions.index",
-        "hub.service",
-    }
-)
+STILL_IMPORTING_KAFKA: frozenset[str] = frozenset()
 
 
 def test_only_the_store_imports_the_tables() -> None:
