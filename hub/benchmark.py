@@ -46,9 +46,9 @@ from hub.kafka.topics import ensure_topics, hub_topics, member_topics
 from hub.pipeline.worker.relay import RelayResult
 from hub.pipeline.worker.runner import Worker, WorkerOptions
 from hub.store.engine import open_engine
+from hub.store.list_entries import insert_entries, insert_identifiers
 from hub.store.members import add_key, register_member
 from hub.store.migrate import upgrade
-from hub.store.schema import list_entries, list_entry_identifiers
 
 __all__ = ["BenchResult", "run_bench"]
 
@@ -182,26 +182,18 @@ def run_bench(
     paced = int(rate * (warmup_s + latency_seconds))
     listed = -(-paced // every)  # subjects that get a PRESENCE in the latency run
     with engine.begin() as connection:
-        connection.execute(
-            list_entries.insert(),
-            [
-                {
-                    "entry_id": f"{prefix}-e{n}",
-                    "list_type": "BLACKLIST",
-                    "category": "FAKE_TRANSACTION",
-                    # Overdue: the default policy sanctions it wherever it is present.
-                    "status": "OVERDUE",
-                    "listed_at": now,
-                }
+        # ENTRY_COLUMNS with the columns' defaults, then status and version. Overdue: the
+        # default policy sanctions it wherever it is present.
+        insert_entries(
+            connection,
+            (
+                (f"{prefix}-e{n}", "BLACKLIST", "FAKE_TRANSACTION", now, "", "", "", "", "")
+                + (None, "", None, "OVERDUE", 1)
                 for n in range(listed)
-            ],
+            ),
         )
-        connection.execute(
-            list_entry_identifiers.insert(),
-            [
-                {"entry_id": f"{prefix}-e{n}", "scheme": "USCC", "value": uscc(n).value}
-                for n in range(listed)
-            ],
+        insert_identifiers(
+            connection, ((f"{prefix}-e{n}", "USCC", uscc(n).value) for n in range(listed))
         )
 
     limit = verify_rate()

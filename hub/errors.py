@@ -6,6 +6,8 @@
     │   └── LocalBrokerError   deploy/kafka/broker could not start the local broker
     ├── StoreError             the database failed
     │   ├── StoreUnavailable   cannot connect (transient: retry, never dead-letter)
+    │   ├── StoreRefused       a value or constraint no retry cures (the worker isolates it)
+    │   ├── StoreFailed        the worker's store process stopped on a bug or died
     │   └── MigrationError     the schema could not be brought to the current revision
     ├── ListError              a sanction-list request cannot be carried out
     │   ├── UnknownEntry       no entry has this id
@@ -18,7 +20,8 @@
     └── ApiError               a request the API refuses (hub.api.errors: 401, 403, 404, 409, …)
 
 Third-party exceptions (KafkaError, SQLAlchemyError, alembic's) are translated into these at
-the module that talks to the library, with `raise ... from exc`.
+the module that talks to the library, with `raise ... from exc`: the database's errors in
+hub.store.errors, kafka-python's in hub.kafka.clients.
 """
 
 
@@ -53,6 +56,19 @@ class StoreUnavailable(StoreError):
         super().__init__(f"database {url} unavailable: {reason}")
         self.url = url
         self.reason = reason
+
+
+class StoreRefused(StoreError):
+    """The database refused a write for good: a value it cannot hold or a constraint it keeps.
+    `reason` is the driver's error class; never the message, which may quote the values."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the store refused the write: {reason}")
+        self.reason = reason
+
+
+class StoreFailed(StoreError):
+    """The worker's store process stopped on a bug or died; the worker stops too."""
 
 
 class MigrationError(StoreError):

@@ -3,12 +3,12 @@ the broker are reachable, so a load balancer sends no traffic to a hub that cann
 
 import socket
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
 
 from hub.api.errors import error_body
+from hub.errors import StoreUnavailable
+from hub.store.engine import check_reachable
 
 router = APIRouter(tags=["health"])
 
@@ -35,10 +35,9 @@ def ready(request: Request) -> JSONResponse | dict[str, object]:
     """The database answers a query and a broker accepts a connection."""
     checks: dict[str, bool] = {}
     try:
-        with request.app.state.engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
+        check_reachable(request.app.state.engine)
         checks["database"] = True
-    except SQLAlchemyError:
+    except StoreUnavailable:
         checks["database"] = False
     bootstrap: str | None = request.app.state.bootstrap
     checks["broker"] = bool(bootstrap) and _broker_reachable(bootstrap or "")

@@ -19,8 +19,7 @@ from hub.kafka.topics import ensure_topics, member_topics
 from hub.lists.imports import apply_import
 from hub.lists.reading import read_list_file
 from hub.policy.rules import Policy
-from hub.store.members import add_key, register_member
-from hub.store.schema import members
+from hub.store.members import add_key, member_ids, register_member
 
 __all__ = ["DEMO_MEMBERS", "DemoMember", "listed_uscc", "set_up"]
 
@@ -73,7 +72,7 @@ def set_up(
     now = datetime.now(UTC)
     demo: list[DemoMember] = []
     with engine.begin() as connection:
-        known = set(connection.scalars(sa.select(members.c.member_id)))
+        known = set(member_ids(connection))
         for short, kind, name in DEMO_MEMBERS:
             member = f"{prefix}{short}"
             key = SigningKey.generate()  # a fresh key per run; old ones simply expire

@@ -6,6 +6,8 @@ as keyword arguments: the sites differ on purpose, and the factories only add th
 The kafka-python types callers need for annotations and offsets are named here too.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -28,6 +30,7 @@ __all__ = [
     "OffsetAndMetadata",
     "TopicPartition",
     "broker_error",
+    "broker_errors",
     "open_admin",
     "open_consumer",
     "open_producer",
@@ -52,3 +55,12 @@ def open_admin(options: dict[str, Any], **tuning: Any) -> KafkaAdminClient:
 def broker_error(exc: KafkaError, what: str) -> BrokerError:
     """The hub's error for a kafka-python failure while doing `what`; raise it `from exc`."""
     return BrokerError(f"{what}: {exc}")
+
+
+@contextmanager
+def broker_errors(what: str) -> Iterator[None]:
+    """Raise kafka-python's failures inside the block as BrokerError (see `broker_error`)."""
+    try:
+        yield
+    except KafkaError as exc:
+        raise broker_error(exc, what) from exc

@@ -17,7 +17,7 @@ from alliance_connector.messages import SignalCategory
 from alliance_connector.signing import VerifyKey
 from alliance_connector.topics import HUB_SIGNER, MemberId, member_id
 from hub.domain.members import MEMBER_KINDS
-from hub.store.schema import member_categories, member_keys, members
+from hub.store.schema import member_categories, member_keys, members, registry_version
 from hub.store.timestamps import as_utc
 
 __all__ = [
@@ -29,7 +29,9 @@ __all__ = [
     "is_member",
     "keys_for",
     "keys_of",
+    "member_ids",
     "register_member",
+    "registry_version_now",
     "revoke_key",
     "stored_key",
 ]
@@ -77,6 +79,19 @@ def is_member(connection: sa.Connection, member: str) -> bool:
     """Whether a member with this id is registered."""
     found = connection.scalar(sa.select(members.c.member_id).where(members.c.member_id == member))
     return found is not None
+
+
+def member_ids(connection: sa.Connection) -> list[str]:
+    """Every registered member's id, in order."""
+    return list(connection.scalars(sa.select(members.c.member_id).order_by(members.c.member_id)))
+
+
+def registry_version_now(connection: sa.Connection) -> int | None:
+    """The registry's version: every change to members, categories or keys moves it in the
+    changing transaction (triggers, migration 0006). None: the database is not migrated."""
+    return connection.scalar(
+        sa.select(registry_version.c.version).where(registry_version.c.id == 1)
+    )
 
 
 def keys_of(connection: sa.Connection, member: str) -> list[StoredKey]:

@@ -4,7 +4,7 @@ import multiprocessing
 import threading
 
 from alliance_connector import SignalCategory
-from hub.pipeline.worker.store_process import StoreFailed
+from hub.errors import StoreFailed
 from hub.store.schema import ledger
 from tests.integration.alliance import Alliance, numbered_uscc, wait_until
 

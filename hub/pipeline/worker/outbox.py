@@ -24,7 +24,8 @@ from hub.lists.publishing import publish_list_changes
 from hub.pipeline.effects import BatchEffects
 from hub.pipeline.worker.relay import OutboxRelay, RelayResult, Wanted
 from hub.pipeline.worker.retry import TRANSIENT, Retrier
-from hub.store.schema import members
+from hub.store.errors import reading
+from hub.store.members import member_ids
 
 __all__ = ["OutboxPublisher"]
 
@@ -60,9 +61,8 @@ class OutboxPublisher:
         """Learn where every member's instructions topic lives before the first instruction:
         the first send to a topic the producer has not seen waits about 100 ms for its
         metadata, and every batch queued behind it waits too."""
-        with self._engine.connect() as connection:
-            ids = connection.scalars(sa.select(members.c.member_id).order_by(members.c.member_id))
-            topics = [instructions_topic(member_id(m)) for m in ids]
+        with reading(self._engine) as connection:
+            topics = [instructions_topic(member_id(m)) for m in member_ids(connection)]
         for topic in [*topics, REJECTED_TOPIC, self._lists_topic]:
             try:
                 self._producer.partitions_for(topic)

@@ -13,12 +13,10 @@ from collections.abc import Set
 import sqlalchemy as sa
 
 from hub.errors import StoreError
-from hub.store.members import KeyRecord, allowed_categories, keys_for
-from hub.store.schema import registry_version
+from hub.store.errors import reading
+from hub.store.members import KeyRecord, allowed_categories, keys_for, registry_version_now
 
 __all__ = ["RegistryView"]
-
-_VERSION = sa.select(registry_version.c.version).where(registry_version.c.id == 1)
 
 Keys = dict[tuple[str, str], KeyRecord]
 
@@ -35,10 +33,10 @@ class RegistryView:
     def read(self, members: Set[str]) -> tuple[Keys, dict[str, frozenset[str]]]:
         """The keys (by signer and key id) and allowed categories of `members`, as the
         registry holds them now."""
-        with self._engine.connect() as connection:
+        with reading(self._engine) as connection:
             # The version first: what is read after it is at least as new, so a change that
             # commits meanwhile moves the version the next batch reads, and is read then.
-            version = connection.scalar(_VERSION)
+            version = registry_version_now(connection)
             if version is None:
                 raise StoreError("registry_version has no row: migrate the database")
             if version != self._version:

@@ -37,9 +37,10 @@ from alliance_connector.messages import (
 from alliance_connector.schemas import PayloadSchema, catalog
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import HUB_SIGNER, REJECTED_TOPIC, instructions_topic, member_id
-from hub.kafka.clients import FutureRecordMetadata, KafkaError, KafkaProducer
+from hub.kafka.clients import FutureRecordMetadata, KafkaError, KafkaProducer, broker_errors
 from hub.pipeline.effects import KEPT_ORIGINAL_BYTES, bounded_detail
-from hub.store.schema import instructions, rejects
+from hub.store.errors import transaction
+from hub.store.outbox import Outbox, OutboxRow, key_of, mark_sent, unsent, unsent_rejects_from
 from hub.store.timestamps import as_utc
 
 __all__ = [
@@ -84,7 +85,7 @@ class Wanted:
 class _Sent:
     """A row handed to the producer, until the broker answers."""
 
-    table: sa.Table
+    outbox: Outbox
     key: str | int  # instruction id or reject id
     trigger_at: datetime | None
     future: FutureRecordMetadata | None
@@ -139,10 +140,10 @@ class OutboxRelay:
         self._batch = batch
         self._instruction_schema = catalog().newest("SanctionInstruction")
         self._reject_schema = catalog().newest("RejectedMessage")
-        self._in_flight: dict[tuple[str, str | int], _Sent] = {}
+        self._in_flight: dict[tuple[Outbox, str | int], _Sent] = {}
         self._unreachable_until: dict[str, float] = {}  # topic -> monotonic time
         # When this relay first saw each unsent row that no batch of its own named.
-        self._unsent_since: dict[tuple[str, str | int], float] = {}
+        self._unsent_since: dict[tuple[Outbox, str | int], float] = {}
 
     def _sealed(self, schema: PayloadSchema, record: dict[str, object]) -> bytes:
         return seal(schema, record, HUB_SIGNER, self._key).to_bytes()
@@ -152,7 +153,7 @@ class OutboxRelay:
         names and is not in flight already, without waiting for the broker."""
         answered = [sent for sent in self._in_flight.values() if sent.done()]
         for sent in answered:
-            del self._in_flight[(sent.table.name, sent.key)]
+            del self._in_flight[(sent.outbox, sent.key)]
         confirmed = [sent for sent in answered if sent.confirmed()]
         if len(confirmed) < len(answered):
             # One member's missing topic must not hold up everyone else's instructions.
@@ -160,23 +161,17 @@ class OutboxRelay:
                 "%d outbox records not confirmed; they stay unsent and are retried",
                 len(answered) - len(confirmed),
             )
-        with engine.begin() as connection:
-            for table, key in ((instructions, "instruction_id"), (rejects, "reject_id")):
+        with transaction(engine) as connection:
+            for outbox in Outbox:
                 marks = [
-                    {"key": sent.key, "at": datetime.fromtimestamp(sent.confirmed_at[0], UTC)}
+                    (sent.key, datetime.fromtimestamp(sent.confirmed_at[0], UTC))
                     for sent in confirmed
-                    if sent.table is table
+                    if sent.outbox is outbox
                 ]
-                if marks:
-                    connection.execute(
-                        table.update()
-                        .where(table.c[key] == sa.bindparam("key"))
-                        .values(sent_at=sa.bindparam("at")),
-                        marks,
-                    )
+                mark_sent(connection, outbox, marks)
             pending, refused = self._pending(connection, wanted)
         for row in pending:
-            self._send_instruction(row._mapping)
+            self._send_instruction(row)
         for row in refused:
             self._send_reject(row)
         return _result(confirmed)
@@ -184,72 +179,44 @@ class OutboxRelay:
     def send_issued(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Send instructions a batch has just committed, from the rows it stored."""
         for row in rows:
-            if ("instructions", row["instruction_id"]) not in self._in_flight:
+            if (Outbox.INSTRUCTIONS, row["instruction_id"]) not in self._in_flight:
                 self._send_instruction(row)
 
     def drain(self, engine: sa.Engine, timeout_s: float = 10.0) -> RelayResult:
         """Wait for the broker's answers to everything in flight and mark the confirmed."""
-        self._producer.flush(timeout=timeout_s)
+        with broker_errors("waiting for the broker's answers"):
+            self._producer.flush(timeout=timeout_s)
         return self.round(engine, Wanted())
 
     def _pending(
         self, connection: sa.Connection, wanted: Wanted
-    ) -> tuple[list[sa.Row[Any]], list[sa.Row[Any]]]:
-        pending = self._select(
-            connection,
-            instructions,
-            "instruction_id",
-            None,
-            wanted.sweep,
-            (instructions.c.issued_at, instructions.c.instruction_id),
-        )
-        refused = self._select(
-            connection,
-            rejects,
-            "reject_id",
-            sa.or_(
-                *(
-                    sa.and_(rejects.c.topic == t, rejects.c.partition == p, rejects.c.offset == o)
-                    for t, p, o in sorted(wanted.reject_sources)
-                )
-            )
-            if wanted.reject_sources
-            else None,
-            wanted.sweep,
-            (rejects.c.reject_id,),
-        )
+    ) -> tuple[list[OutboxRow], list[OutboxRow]]:
+        def swept(outbox: Outbox) -> list[OutboxRow] | None:
+            return unsent(connection, outbox, self._batch) if wanted.sweep else None
+
+        pending = self._choose(Outbox.INSTRUCTIONS, [], swept(Outbox.INSTRUCTIONS))
+        named = unsent_rejects_from(connection, wanted.reject_sources, self._batch)
+        refused = self._choose(Outbox.REJECTS, named, swept(Outbox.REJECTS))
         return pending, refused
 
-    def _select(
-        self,
-        connection: sa.Connection,
-        table: sa.Table,
-        key: str,
-        named: sa.ColumnElement[bool] | None,
-        sweep: bool,
-        order: tuple[sa.Column[Any], ...],
-    ) -> list[sa.Row[Any]]:
-        """Unsent rows of `table` not in flight: those `named`, and with `sweep` those this
-        relay has seen unsent for SWEEP_AGE (by its own clock: stored times may be injected
-        or come from another host's clock)."""
-
-        def unsent(which: sa.ColumnElement[bool]) -> list[sa.Row[Any]]:
-            statement = sa.select(table).where(table.c.sent_at.is_(None), which)
-            return list(connection.execute(statement.order_by(*order).limit(self._batch)))
-
+    def _choose(
+        self, outbox: Outbox, named: list[OutboxRow], swept: list[OutboxRow] | None
+    ) -> list[OutboxRow]:
+        """Unsent rows not in flight: those `named`, and of those `swept` (None: no sweep this
+        round) the ones this relay has seen unsent for SWEEP_AGE (by its own clock: stored
+        times may be injected or come from another host's clock)."""
+        key = key_of(outbox)
         now = time.monotonic()
-        chosen = {getattr(r, key): r for r in (unsent(named) if named is not None else [])}
-        rows = unsent(sa.true()) if sweep else []
-        for row in rows:
-            ident = getattr(row, key)
-            first_seen = self._unsent_since.setdefault((table.name, ident), now)
+        chosen = {r[key]: r for r in named}
+        for row in swept or []:
+            first_seen = self._unsent_since.setdefault((outbox, row[key]), now)
             if now - first_seen >= SWEEP_AGE.total_seconds():
-                chosen.setdefault(ident, row)
-        if sweep:  # forget rows no longer unsent
-            seen = {(table.name, getattr(r, key)) for r in rows}
-            for stale in [k for k in self._unsent_since if k[0] == table.name and k not in seen]:
+                chosen.setdefault(row[key], row)
+        if swept is not None:  # forget rows no longer unsent
+            seen = {(outbox, r[key]) for r in swept}
+            for stale in [k for k in self._unsent_since if k[0] == outbox and k not in seen]:
                 del self._unsent_since[stale]
-        return [r for i, r in chosen.items() if (table.name, i) not in self._in_flight]
+        return [r for i, r in chosen.items() if (outbox, i) not in self._in_flight]
 
     def _send_instruction(self, row: Mapping[Any, Any]) -> None:
         topic = instructions_topic(member_id(row["target_member"]))
@@ -258,20 +225,20 @@ class OutboxRelay:
         key = row["instruction_id"]
         value = self._sealed(self._instruction_schema, instruction_message(row).to_record())
         trigger_at = row["trigger_at"]
-        sent = _Sent(instructions, key, as_utc(trigger_at) if trigger_at else None, None)
+        sent = _Sent(Outbox.INSTRUCTIONS, key, as_utc(trigger_at) if trigger_at else None, None)
         sent.future = self._send(topic, key, value, sent)
-        self._in_flight[("instructions", key)] = sent
+        self._in_flight[(Outbox.INSTRUCTIONS, key)] = sent
 
-    def _send_reject(self, row: sa.Row[Any]) -> None:
+    def _send_reject(self, row: OutboxRow) -> None:
         if self._unreachable_until.get(REJECTED_TOPIC, 0.0) > time.monotonic():
             return
-        record = reject_record(row._mapping)
+        record = reject_record(row)
         value = self._sealed(self._reject_schema, record)
-        sent = _Sent(rejects, row.reject_id, None, None)
+        sent = _Sent(Outbox.REJECTS, row["reject_id"], None, None)
         sent.future = self._send(
-            REJECTED_TOPIC, f"{record['topic']}:{row.partition}:{row.offset}", value, sent
+            REJECTED_TOPIC, f"{record['topic']}:{row['partition']}:{row['offset']}", value, sent
         )
-        self._in_flight[("rejects", row.reject_id)] = sent
+        self._in_flight[(Outbox.REJECTS, row["reject_id"])] = sent
 
     def _send(self, topic: str, key: str, value: bytes, sent: _Sent) -> FutureRecordMetadata | None:
         try:
@@ -295,7 +262,7 @@ class OutboxRelay:
 def _result(confirmed: list[_Sent]) -> RelayResult:
     result = RelayResult()
     for sent in confirmed:
-        if sent.table is rejects:
+        if sent.outbox is Outbox.REJECTS:
             result.rejects += 1
             continue
         result.instructions += 1

@@ -11,18 +11,17 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import InterfaceError, OperationalError
-
 from hub.errors import BrokerError, StoreUnavailable
-from hub.kafka.clients import KafkaError
 
 __all__ = ["TRANSIENT", "Retrier"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Errors worth waiting out: the database or broker is away.
-TRANSIENT = (OperationalError, InterfaceError, StoreUnavailable, BrokerError, KafkaError)
+# Errors worth waiting out: the database or broker is away. The hub's errors only: the
+# store's and the broker's own are translated where they are raised (hub.store.errors,
+# hub.kafka.clients).
+TRANSIENT = (StoreUnavailable, BrokerError)
 
 
 class Retrier:

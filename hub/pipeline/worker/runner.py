@@ -31,6 +31,7 @@ from alliance_connector.envelope import MAX_ENVELOPE_BYTES
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import LISTS_TOPIC
 from hub.config import WORKER_SUBSCRIPTION
+from hub.errors import StoreFailed
 from hub.kafka.clients import (
     CommitFailedError,
     ConsumerRecord,
@@ -52,7 +53,7 @@ from hub.pipeline.signatures import SignatureVerifier, Verification
 from hub.pipeline.worker.registry import RegistryView
 from hub.pipeline.worker.relay import RelayResult
 from hub.pipeline.worker.retry import Retrier
-from hub.pipeline.worker.store_process import StoreFailed, StoreProcess, StoreSetup
+from hub.pipeline.worker.store_process import StoreProcess, StoreSetup
 from hub.pipeline.worker.writer import Handoff
 from hub.policy.loading import default_policy
 from hub.policy.rules import Policy

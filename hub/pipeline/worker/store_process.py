@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from alliance_connector.signing import SigningKey
-from hub.errors import BrokerError, HubError
+from hub.errors import BrokerError, StoreFailed
 from hub.kafka.clients import OffsetAndMetadata, TopicPartition, open_producer
 from hub.pipeline.effects import BatchEffects
 from hub.pipeline.worker.outbox import OutboxPublisher
@@ -42,15 +42,11 @@ from hub.sanctions.index import ListFollower, ListIndex
 from hub.store.checkpoints import BackgroundCheckpoints
 from hub.store.engine import open_engine
 
-__all__ = ["StoreFailed", "StoreProcess", "StoreSetup"]
+__all__ = ["StoreProcess", "StoreSetup"]
 
 log = logging.getLogger(__name__)
 
 Offsets = dict[TopicPartition, OffsetAndMetadata]
-
-
-class StoreFailed(HubError):
-    """The worker's store process stopped on a bug or died."""
 
 
 @dataclass(frozen=True)

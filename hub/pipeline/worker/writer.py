@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DataError, IntegrityError
 
 from alliance_connector.reasons import Reason
+from hub.errors import StoreRefused
 from hub.kafka.clients import OffsetAndMetadata, TopicPartition
 from hub.pipeline.checks import Rejection
 from hub.pipeline.effects import BatchEffects, CheckedRecord, apply_batch
@@ -25,13 +25,12 @@ from hub.pipeline.worker.outbox import ROUND_EVERY_S, OutboxPublisher
 from hub.pipeline.worker.retry import Retrier
 from hub.policy.rules import Policy
 from hub.sanctions.index import ListIndex
+from hub.store.errors import transaction
 
 __all__ = ["BatchWriter", "Handoff"]
 
 log = logging.getLogger(__name__)
 
-# Errors that a value in a record causes and no retry can cure.
-PERMANENT = (DataError, IntegrityError)
 # Checked batches that may wait for the writer before polling pauses.
 WAITING_BATCHES = 4
 
@@ -118,7 +117,7 @@ class BatchWriter:
         return Handoff(checked, offsets, batches)
 
     def _apply(self, checked: list[CheckedRecord]) -> BatchEffects:
-        with self._engine.begin() as connection:
+        with transaction(self._engine) as connection:
             return apply_batch(connection, checked, self._index, self._policy, datetime.now(UTC))
 
     def _store(self, checked: list[CheckedRecord]) -> BatchEffects:
@@ -127,16 +126,14 @@ class BatchWriter:
         stop every partition."""
         try:
             return self._apply(checked)
-        except PERMANENT as exc:
-            log.warning("store refused a batch (%s); isolating the record", type(exc).__name__)
+        except StoreRefused as exc:
+            log.warning("store refused a batch (%s); isolating the record", exc.reason)
         total = BatchEffects()
         for item in checked:
             try:
                 one = self._apply([item])
-            except PERMANENT as exc:
-                refused = Rejection(
-                    Reason.INVALID_FIELD, f"the store refused it: {type(exc).__name__}"
-                )
+            except StoreRefused as exc:
+                refused = Rejection(Reason.INVALID_FIELD, f"the store refused it: {exc.reason}")
                 one = self._apply([dataclasses.replace(item, outcome=refused)])
             total.merge(one)
         return total
