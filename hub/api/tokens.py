@@ -8,9 +8,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from hub.domain.roles import API_ROLES
 from hub.errors import TokenRefused
 from hub.store.members import is_member
-from hub.store.tokens import API_ROLES, find_live_token, insert_token, revoke
+from hub.store.tokens import find_live_token, insert_token, revoke
 
 __all__ = ["Principal", "find_principal", "issue_token", "revoke_token"]
 

@@ -36,18 +36,12 @@ from hub.pipeline.signatures import SignatureCheck, verify_all
 from hub.store.members import KeyRecord
 
 __all__ = [
-    # Defined in hub.pipeline.messages; named here only until hub.pipeline.worker (runner,
-    # writer) imports them from there, which its owner does when the branches merge.
-    "AcceptedAck",
-    "AcceptedSignal",
-    "Outcome",
-    "Rejection",
-    # This module's own.
     "CheckContext",
     "OpenedBatch",
     "check_record",
     "open_batch",
     "read_batch",
+    "topic_owner",
 ]
 
 T = TypeVar("T")

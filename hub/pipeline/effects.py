@@ -40,9 +40,6 @@ __all__ = [
     "KEPT_ORIGINAL_BYTES",
     "MAX_DETAIL_CHARS",
     "BatchEffects",
-    # Defined in hub.pipeline.messages; named here only until hub.pipeline.worker (runner,
-    # writer) imports it from there, which its owner does when the branches merge.
-    "CheckedRecord",
     "apply_batch",
     "bounded_detail",
 ]

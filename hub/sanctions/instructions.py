@@ -33,10 +33,10 @@ from hub.sanctions.matching import entries_matching, public_of
 from hub.store.instructions import (
     active_instructions,
     insert_instructions,
-    insert_review_task,
     stored_instruction_ids,
 )
 from hub.store.matching import EntryMatch, member_kinds
+from hub.store.operator_tasks import NewTask, add_task
 from hub.store.presence import presence_by_member
 from hub.store.subjects import cluster_identifiers, public_identifiers
 
@@ -199,19 +199,14 @@ def _row(
     }
 
 
-def _flag(connection: sa.Connection, entry: EntryMatch, trigger: Trigger, now: datetime) -> None:
-    """An operator task to review a signal about a subject in its rectification period."""
-    key = f"{entry.entry_id}\x1fREVIEW_SIGNAL\x1f{trigger.reporter}"
-    task_id = "task-" + hashlib.sha256(key.encode()).hexdigest()[:40]
-    row = {
-        "task_id": task_id,
-        "entry_id": entry.entry_id,
-        "kind": "REVIEW_SIGNAL",
-        "detail": f"{trigger.reporter} reported signal {trigger.ref} during rectification",
-        "created_at": now,
-        "due_at": now + REVIEW_WITHIN,
-    }
-    insert_review_task(connection, row)
+def _flag(
+    connection: sa.Connection, entry: EntryMatch, reporter: str, ref: str, now: datetime
+) -> None:
+    """An operator task to review a signal about a subject in its rectification period; one
+    per entry and reporter, however often it reports."""
+    detail = f"{reporter} reported signal {ref} during rectification"
+    review = NewTask("REVIEW_SIGNAL", detail, now + REVIEW_WITHIN, cause=(reporter,))
+    add_task(connection, entry.entry_id, review, now)
 
 
 def issue_for_clusters(
@@ -260,7 +255,7 @@ def issue_for_clusters(
                     want = _Wanted(trigger.reporter, action, Targets.REPORTER, subject)
                     wanted.append((entry, want, trigger))
                 if decision.flag:
-                    _flag(connection, entry, trigger, now)
+                    _flag(connection, entry, trigger.reporter, trigger.ref, now)
     return _store(connection, policy, wanted, now)
 
 

@@ -13,26 +13,14 @@ import sqlalchemy as sa
 
 from alliance_connector.identifiers import Identifier, IdentifierScheme
 from hub.sanctions.index import ListIndex
-from hub.store.matching import EntryMatch, active_entries, clusters_naming_entry, entry_now
+from hub.store.matching import EntryMatch, active_entries
 from hub.store.subjects import cluster_identifiers
 
 __all__ = [
-    "clusters_of_entry",
-    "current_entry",
     "entries_matching",
     "matching_entries",
     "public_of",
 ]
-
-
-def current_entry(connection: sa.Connection, entry_id: str) -> EntryMatch:
-    """The entry as the store has it now."""
-    return entry_now(connection, entry_id)
-
-
-def clusters_of_entry(connection: sa.Connection, entry_id: str) -> list[str]:
-    """The subject clusters holding any of the entry's identifiers."""
-    return clusters_naming_entry(connection, entry_id)
 
 
 def matching_entries(

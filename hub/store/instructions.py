@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from alliance_connector.messages import SanctionAction
-from hub.store.schema import instructions, operator_tasks
+from hub.store.schema import instructions
 from hub.store.upsert import insert_ignore
 
 __all__ = [
@@ -18,7 +18,6 @@ __all__ = [
     "InstructionSummary",
     "active_instructions",
     "insert_instructions",
-    "insert_review_task",
     "instructions_of_entries",
     "stored_instruction_ids",
 ]
@@ -103,8 +102,3 @@ def instructions_of_entries(
         )
         for r in rows
     ]
-
-
-def insert_review_task(connection: sa.Connection, row: Mapping[str, object]) -> None:
-    """Store an operator task row (REVIEW_SIGNAL) unless its id is stored already."""
-    insert_ignore(connection, operator_tasks, [row])

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from hub.store.schema import operator_tasks
 from hub.store.upsert import insert_ignore
 
-__all__ = ["NewTask", "add_tasks", "close_open_tasks", "complete_task", "task_id"]
+__all__ = ["NewTask", "add_task", "add_tasks", "close_open_tasks", "complete_task", "task_id"]
 
 
 @dataclass(frozen=True)
@@ -31,22 +31,29 @@ def task_id(entry_id: str, kind: str, *cause: str) -> str:
     return "task-" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
+def _row(entry_id: str, task: NewTask, now: datetime) -> dict[str, object]:
+    return {
+        "task_id": task_id(entry_id, task.kind, *task.cause),
+        "entry_id": entry_id,
+        "kind": task.kind,
+        "detail": task.detail,
+        "created_at": now,
+        "due_at": task.due_at,
+    }
+
+
+def add_task(connection: sa.Connection, entry_id: str, task: NewTask, now: datetime) -> None:
+    """Store the task unless its id is stored already (the worker's review flags: one
+    statement, no read, since it runs inside a batch's transaction)."""
+    insert_ignore(connection, operator_tasks, [_row(entry_id, task, now)])
+
+
 def add_tasks(
     connection: sa.Connection, entry_id: str, tasks: Sequence[NewTask], now: datetime
 ) -> list[str]:
     """Store the tasks whose ids are not stored yet; return the kinds the entry had no task of
     before, in the order given."""
-    rows = [
-        {
-            "task_id": task_id(entry_id, task.kind, *task.cause),
-            "entry_id": entry_id,
-            "kind": task.kind,
-            "detail": task.detail,
-            "created_at": now,
-            "due_at": task.due_at,
-        }
-        for task in tasks
-    ]
+    rows = [_row(entry_id, task, now) for task in tasks]
     existing = set(
         connection.scalars(
             sa.select(operator_tasks.c.kind).where(operator_tasks.c.entry_id == entry_id)

@@ -7,6 +7,7 @@ migrating an empty database yields exactly these tables, so the two never drift 
 import sqlalchemy as sa
 
 from hub.domain.members import MEMBER_KINDS
+from hub.domain.roles import API_ROLES
 
 metadata = sa.MetaData(
     naming_convention={
@@ -296,7 +297,6 @@ rejects = sa.Table(
 
 # API tokens, stored as SHA-256 digests: a token is 32 random bytes, so a fast hash is safe
 # and a stolen table yields no usable token. A member token sees only that member's affairs.
-API_ROLES = ("operator", "auditor", "member")
 
 api_tokens = sa.Table(
     "api_tokens",

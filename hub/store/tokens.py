@@ -7,9 +7,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from hub.store.schema import API_ROLES, api_tokens
+from hub.store.schema import api_tokens
 
-__all__ = ["API_ROLES", "TokenRow", "find_live_token", "insert_token", "revoke"]
+__all__ = ["TokenRow", "find_live_token", "insert_token", "revoke"]
 
 # (token_id, role, member_id) of a live token.
 TokenRow = tuple[str, str, str | None]

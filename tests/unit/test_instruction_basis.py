@@ -16,8 +16,8 @@ from hub.policy.loading import default_policy
 from hub.policy.sections import notice_section
 from hub.sanctions.index import IndexedEntry, ListIndex
 from hub.sanctions.instructions import NewInstruction, Trigger, issue_for_clusters, reconcile_entry
-from hub.sanctions.matching import current_entry
 from hub.store.engine import open_engine
+from hub.store.matching import entry_now as current_entry
 from hub.store.members import register_member
 from hub.store.migrate import upgrade
 from hub.store.schema import instructions, list_entries, presences, subject_identifiers

@@ -39,16 +39,8 @@ from hub.kafka.clients import (
     TopicPartition,
     open_consumer,
 )
-from hub.pipeline.checks import (
-    CheckContext,
-    OpenedBatch,
-    Outcome,
-    Rejection,
-    open_batch,
-    read_batch,
-    topic_owner,
-)
-from hub.pipeline.effects import CheckedRecord
+from hub.pipeline.checks import CheckContext, OpenedBatch, open_batch, read_batch, topic_owner
+from hub.pipeline.messages import CheckedRecord, Outcome, Rejection
 from hub.pipeline.signatures import SignatureVerifier, Verification
 from hub.pipeline.worker.registry import RegistryView
 from hub.pipeline.worker.relay import RelayResult

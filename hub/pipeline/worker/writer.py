@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from alliance_connector.reasons import Reason
 from hub.errors import StoreRefused
 from hub.kafka.clients import OffsetAndMetadata, TopicPartition
-from hub.pipeline.checks import Rejection
-from hub.pipeline.effects import BatchEffects, CheckedRecord, apply_batch
+from hub.pipeline.effects import BatchEffects, apply_batch
+from hub.pipeline.messages import CheckedRecord, Rejection
 from hub.pipeline.worker.outbox import ROUND_EVERY_S, OutboxPublisher
 from hub.pipeline.worker.retry import Retrier
 from hub.policy.rules import Policy
