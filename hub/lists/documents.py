@@ -11,17 +11,17 @@ alliance's data, so the documents name the kind of identifier and never its valu
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from alliance_connector.identifiers import PERSONAL_SCHEMES, IdentifierScheme
-from alliance_connector.messages import ListType, SignalCategory
+from alliance_connector.identifiers import PERSONAL_SCHEMES
+from alliance_connector.messages import ListType
+from hub.domain.categories import CATEGORIES
 from hub.domain.china_time import CHINA
 from hub.domain.lists import ListEntry
+from hub.domain.schemes import SCHEMES
 from hub.templates import templates
 
 __all__ = [
-    "CATEGORY_NAMES",
     "DEFAULT_ISSUER",
     "LIST_TYPE_NAMES",
-    "SCHEME_NAMES",
     "chinese_date",
     "render_credit_commitment",
     "render_rectification_notice",
@@ -33,38 +33,6 @@ LIST_TYPE_NAMES: dict[ListType, str] = {
     ListType.BLACKLIST: "黑名单",
     ListType.WATCHLIST: "重点关注名单",
 }
-
-# PRESENCE is not a behaviour anyone is listed for, so it has no name here.
-CATEGORY_NAMES: dict[SignalCategory, str] = {
-    SignalCategory.FAKE_TRANSACTION: "刷单炒信",
-    SignalCategory.EMPTY_PARCEL: "空包裹代发邮寄",
-    SignalCategory.COUNTERFEIT: "制假售假",
-    SignalCategory.IP_INFRINGEMENT: "侵犯知识产权",
-    SignalCategory.CONTRACT_DISPUTE: "网络购物合同纠纷",
-    SignalCategory.PERSONAL_DATA_ABUSE: "个人信息违法收集、滥用、泄露、买卖",
-    SignalCategory.FALSE_ADVERTISING: "虚假宣传",
-    SignalCategory.CONTRACT_BREACH: "合同违约",
-    SignalCategory.JUDGMENT_DEFAULTER: "失信被执行人",
-}
-
-SCHEME_NAMES: dict[IdentifierScheme, str] = {
-    IdentifierScheme.USCC: "统一社会信用代码",
-    IdentifierScheme.RESIDENT_ID: "身份证号",
-    IdentifierScheme.MOBILE: "手机号码",
-    IdentifierScheme.STORE: "店铺",
-    IdentifierScheme.ACCOUNT: "账号",
-    IdentifierScheme.WAYBILL: "运单号",
-}
-
-# §4(一): for these the subject rectifies by meeting its legal obligations (or settling with
-# the applicant for enforcement), after which the court is asked to delist it.
-_COURT_CATEGORIES = frozenset(
-    {
-        SignalCategory.JUDGMENT_DEFAULTER,
-        SignalCategory.IP_INFRINGEMENT,
-        SignalCategory.CONTRACT_DISPUTE,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -83,21 +51,22 @@ def chinese_date(value: date | datetime) -> str:
 
 
 def _context(entry: ListEntry, deadline: datetime) -> dict[str, object]:
-    if entry.category not in CATEGORY_NAMES:
+    category = CATEGORIES.get(entry.category)
+    if category is None:  # PRESENCE: not a behaviour anyone is listed for
         raise ValueError(f"category {entry.category} is not a behaviour a subject is listed for")
     return {
         "entry": entry,
         "list_name": LIST_TYPE_NAMES[entry.list_type],
         "blacklisted": entry.list_type is ListType.BLACKLIST,
-        "category_name": CATEGORY_NAMES[entry.category],
-        "court_obligation": entry.category in _COURT_CATEGORIES,
+        "category_name": category.name,
+        "court_obligation": category.court,  # §4(一): the documents say how such a one rectifies
         "listed_on": chinese_date(entry.listed_at),
         # The deadline is the moment the subject becomes overdue; the last day it may still
         # rectify is the day before a deadline at midnight, and that is the day printed.
         "deadline": chinese_date(deadline - timedelta(microseconds=1)),
         # The value is dropped here, not in the template, so no template can print a token.
         "identifiers": [
-            _Shown(SCHEME_NAMES[i.scheme], None if i.scheme in PERSONAL_SCHEMES else i.value)
+            _Shown(SCHEMES[i.scheme].name, None if i.scheme in PERSONAL_SCHEMES else i.value)
             for i in entry.identifiers
         ],
     }

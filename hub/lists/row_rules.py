@@ -17,33 +17,37 @@ from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 
 from alliance_connector.errors import InvalidIdentifier
-from alliance_connector.identifiers import PERSONAL_SCHEMES, Identifier, IdentifierScheme, normalize
-from alliance_connector.messages import ListType, SignalCategory
+from alliance_connector.identifiers import PERSONAL_SCHEMES, Identifier, normalize
+from alliance_connector.messages import ListType
 from alliance_connector.tokens import TokenKey, is_token, tokenize
+from hub.domain.categories import CATEGORIES, LISTABLE_CATEGORIES, categories_on
 from hub.domain.china_time import CHINA
 from hub.domain.lists import ListEntry
+from hub.domain.schemes import IMPORT_COLUMNS
 
 __all__ = ["COLUMNS", "REQUIRED_COLUMNS", "Row", "RowChecker", "RowProblem", "shown_name"]
 
+# The identifier columns (hub.domain.schemes) stand between the subject and its authority.
 COLUMNS = (
-    "entry_id", "list_type", "category", "subject_name", "uscc", "resident_id", "mobile",
-    "store", "account", "authority", "document_no", "province", "city", "listed_at",
-    "rectification_deadline",
+    "entry_id", "list_type", "category", "subject_name",
+    *(column for column, _ in IMPORT_COLUMNS),
+    "authority", "document_no", "province", "city", "listed_at", "rectification_deadline",
 )  # fmt: skip
 REQUIRED_COLUMNS = frozenset(
     {"entry_id", "list_type", "category", "subject_name", "authority", "document_no"}
     | {"province", "city", "listed_at"}
 )
 _IDENTIFIER_COLUMNS = tuple(
-    (column, IdentifierScheme(column.upper()), IdentifierScheme(column.upper()) in PERSONAL_SCHEMES)
-    for column in ("uscc", "resident_id", "mobile", "store", "account")
+    (column, scheme, scheme in PERSONAL_SCHEMES) for column, scheme in IMPORT_COLUMNS
 )
-# Notice 2018-716 §3: false advertising and breach of contract put a subject on the watch list;
-# every other behaviour (PRESENCE is not a behaviour) is for the blacklist.
-_WATCH = frozenset({SignalCategory.FALSE_ADVERTISING, SignalCategory.CONTRACT_BREACH})
-_FIT_RULE = "the WATCHLIST takes FALSE_ADVERTISING and CONTRACT_BREACH, the BLACKLIST the rest"
+# Notice 2018-716 §3: each category goes on one list (hub.domain.categories); the rule is
+# spelled out as the watch list's few and "the rest" for the blacklist.
+_FIT_RULE = (
+    f"the {ListType.WATCHLIST} takes {' and '.join(categories_on(ListType.WATCHLIST))}, "
+    f"the {ListType.BLACKLIST} the rest"
+)
 _LIST_TYPES = {member.value: member for member in ListType}
-_CATEGORIES = {m.value: m for m in SignalCategory if m is not SignalCategory.PRESENCE}
+_CATEGORIES = {m.value: m for m in LISTABLE_CATEGORIES}  # PRESENCE is not a behaviour
 _ENTRY_ID = re.compile(r"[A-Za-z0-9._:-]+")  # the length is checked with the other cells
 # A header or JSON key is echoed only if it looks like a column name, and holds no digit: a
 # file without a header would otherwise put its first row, perhaps a mobile number, into the
@@ -110,7 +114,7 @@ class RowChecker:
         category = _CATEGORIES.get(given.upper())
         if given and category is None:
             self.add(line, "category", f"must be one of {', '.join(_CATEGORIES)}")
-        elif category and list_type and (category in _WATCH) != (list_type is ListType.WATCHLIST):
+        elif category and list_type and CATEGORIES[category].list_type is not list_type:
             self.add(line, "category", f"{category} does not fit the {list_type}: {_FIT_RULE}")
         subject_name = self._text(line, row, "subject_name", 200)
         identifiers = self._identifiers(line, row)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from alliance_connector.messages import ListType, SanctionAction, SignalCategory
+from hub.domain.categories import CATEGORIES, LISTABLE_CATEGORIES
 from hub.domain.lists import ACTIVE_STATUSES, ListStatus
 from hub.domain.members import MEMBER_KINDS
 from hub.errors import PolicyError
@@ -40,7 +41,6 @@ _RULE_KEYS = (
     {"categories", "member_kinds", "flag"},
 )
 _MONTHS = range(1, 37)
-_RULE_CATEGORIES = [c for c in SignalCategory if c is not SignalCategory.PRESENCE]
 
 _T = TypeVar("_T", bound=Hashable)
 
@@ -133,8 +133,8 @@ def _refuse_inactive(status: ListStatus) -> str | None:
     return None if status in ACTIVE_STATUSES else f"only active statuses ({_ACTIVE})"
 
 
-def _refuse_presence(category: SignalCategory) -> str | None:
-    return "not an entry category" if category is SignalCategory.PRESENCE else None
+def _refuse_nonentry(category: SignalCategory) -> str | None:
+    return None if category in CATEGORIES else "not an entry category"
 
 
 def _refuse_lift(action: SanctionAction) -> str | None:
@@ -151,7 +151,7 @@ def _rule(check: _Checker, raw: object, path: str) -> Rule:
     categories = None
     if "categories" in table:
         categories = check.members(
-            table["categories"], f"{path}.categories", SignalCategory, "category", _refuse_presence
+            table["categories"], f"{path}.categories", SignalCategory, "category", _refuse_nonentry
         )
     member_kinds = None
     if "member_kinds" in table:
@@ -192,7 +192,7 @@ def _policy(document: dict[str, Any], digest: str) -> tuple[Policy, list[str]]:
         overrides = {}
     for key, value in overrides.items():
         path = f"rectification.months.{key}"
-        if key not in _RULE_CATEGORIES:
+        if key not in LISTABLE_CATEGORIES:  # by equality: TOML keys are plain strings
             check.problems.append(f"{path}: unknown category {key!r}")
         else:
             months[SignalCategory(key)] = check.months(value, path)

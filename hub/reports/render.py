@@ -4,8 +4,9 @@ import io
 
 from alliance_connector.messages import SignalCategory
 from hub.csv_cells import SpreadsheetCsv
+from hub.domain.categories import CATEGORY_NAMES
 from hub.domain.china_time import CHINA
-from hub.lists.documents import CATEGORY_NAMES, chinese_date
+from hub.lists.documents import chinese_date
 from hub.reports.monthly import LIST_COLUMNS, MonthlyReport
 from hub.templates import templates
 

@@ -8,9 +8,9 @@ import pytest
 
 from alliance_connector.identifiers import Identifier, IdentifierScheme, uscc_check_character
 from alliance_connector.messages import ListType, SignalCategory
+from hub.domain.categories import CATEGORY_NAMES
 from hub.domain.lists import ListEntry
 from hub.lists.documents import (
-    CATEGORY_NAMES,
     LIST_TYPE_NAMES,
     render_credit_commitment,
     render_rectification_notice,
