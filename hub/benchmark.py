@@ -41,10 +41,11 @@ from alliance_connector import (
 )
 from alliance_connector.identifiers import uscc_check_character
 from alliance_connector.topics import member_id
+from hub.config import WorkerOptions
 from hub.kafka.clients import open_admin
 from hub.kafka.topics import ensure_topics, hub_topics, member_topics
 from hub.pipeline.worker.relay import RelayResult
-from hub.pipeline.worker.runner import Worker, WorkerOptions
+from hub.pipeline.worker.runner import Worker
 from hub.store.engine import open_engine
 from hub.store.list_entries import insert_entries, insert_identifiers
 from hub.store.members import add_key, register_member

@@ -4,19 +4,41 @@ Nothing in the hub imports a settings global; the CLI builds a `Settings` once a
 what it runs, so tests build their own.
 """
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from alliance_connector.envelope import MAX_ENVELOPE_BYTES
 from alliance_connector.tokens import TokenKey
 from alliance_connector.topics import LISTS_TOPIC
 
 # What the hub's workers read: every member's signals and acks topics, including those of
 # members registered after the worker started.
 WORKER_SUBSCRIPTION = r"^alliance\.(signals|acks)\..+"
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How a worker runs: its defaults are the ones `Settings` starts from, and the worker's
+    tuning that is not a setting (tests and the bench choose their own)."""
+
+    group_id: str = "alliance-hub.worker"
+    subscription: str = WORKER_SUBSCRIPTION
+    max_records: int = 500
+    poll_timeout_ms: int = 100
+    max_skew: timedelta = timedelta(minutes=5)
+    max_bytes: int = MAX_ENVELOPE_BYTES
+    backoff_max_s: float = 5.0
+    lists_topic: str = LISTS_TOPIC
+    index_timeout_s: float = 60.0  # a starting worker gives up if its list index stalls
+    # Child processes checking signatures beside the worker (0: in the worker's own thread).
+    verify_processes: int = 1
+    fetch_max_wait_ms: int = 20
+
 
 # The repository checkout that holds deploy/kafka/broker, when the hub runs from one.
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
@@ -59,12 +81,22 @@ class Settings(BaseSettings):
     holidays: list[date] = []
 
     # Worker: how far a signal's issued_at may be from its Kafka record time.
-    max_clock_skew_s: float = 300.0
-    worker_group: str = "alliance-hub.worker"
+    max_clock_skew_s: float = WorkerOptions.max_skew.total_seconds()
+    worker_group: str = WorkerOptions.group_id
     # The compacted topic of list entries the workers match against.
-    lists_topic: str = LISTS_TOPIC
+    lists_topic: str = WorkerOptions.lists_topic
     # Topics the worker reads: every member's signals and acks, by default.
-    worker_subscription: str = WORKER_SUBSCRIPTION
+    worker_subscription: str = WorkerOptions.subscription
     # Child processes checking the worker's signatures (0: in the worker process itself).
     # One keeps up with a worker's other work; more help only where it has cores to spare.
-    verify_processes: int = Field(default=1, ge=0, le=64)
+    verify_processes: int = Field(default=WorkerOptions.verify_processes, ge=0, le=64)
+
+    def worker_options(self) -> WorkerOptions:
+        """The worker's options as these settings set them; the rest keep their defaults."""
+        return WorkerOptions(
+            group_id=self.worker_group,
+            subscription=self.worker_subscription,
+            max_skew=timedelta(seconds=self.max_clock_skew_s),
+            lists_topic=self.lists_topic,
+            verify_processes=self.verify_processes,
+        )

@@ -6,7 +6,7 @@ The CLI calls `run_worker`; tests and the demo build `Worker` themselves with wh
 import logging
 import signal
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from alliance_connector.signing import SigningKey
 from hub.config import Settings
@@ -17,7 +17,7 @@ from hub.kafka.local_broker import start_local_broker
 from hub.kafka.topics import ensure_topics, hub_topics
 from hub.ledger.hub_keys import publish_hub_key, published_hub_keys
 from hub.ledger.policy_versions import activate, policy_from
-from hub.pipeline.worker.runner import Worker, WorkerOptions
+from hub.pipeline.worker.runner import Worker
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 
@@ -76,13 +76,6 @@ def run_worker(settings: Settings) -> None:
     engine = open_engine(settings.database_url)
     upgrade(engine)
     prepare_broker(settings, bootstrap)
-    options = WorkerOptions(
-        group_id=settings.worker_group,
-        subscription=settings.worker_subscription,
-        max_skew=timedelta(seconds=settings.max_clock_skew_s),
-        lists_topic=settings.lists_topic,
-        verify_processes=settings.verify_processes,
-    )
     policy, text = policy_from(settings.policy_path)
     with engine.begin() as connection:
         if activate(connection, policy, text, "hub", datetime.now(UTC)):
@@ -91,7 +84,7 @@ def run_worker(settings: Settings) -> None:
         engine,
         client_options(settings, bootstrap),
         load_hub_key(settings),
-        options,
+        settings.worker_options(),
         policy=policy,
     )
     stop = stop_on_signals()

@@ -26,7 +26,7 @@ from hub.kafka.connection import client_options
 from hub.kafka.flows import FlowReader
 from hub.ledger.policy_versions import activate, policy_from
 from hub.lists.scheduler import run_due
-from hub.pipeline.worker.runner import Worker, WorkerOptions
+from hub.pipeline.worker.runner import Worker
 from hub.policy.rules import Policy
 from hub.service import prepare_broker, publish_own_key, resolve_bootstrap, stop_on_signals
 from hub.store.engine import open_engine
@@ -86,11 +86,7 @@ def run_demo(
         engine,
         options,
         hub_key,
-        WorkerOptions(
-            group_id=settings.worker_group,
-            subscription=settings.worker_subscription,
-            lists_topic=settings.lists_topic,
-        ),
+        settings.worker_options(),
         policy=policy,
     )
     threads = [

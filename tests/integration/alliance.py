@@ -26,8 +26,9 @@ from alliance_connector import (
 from alliance_connector.identifiers import IdentifierScheme, uscc_check_character
 from alliance_connector.messages import SanctionInstruction
 from alliance_connector.topics import HUB_SIGNER, MemberId, instructions_topic, member_id
+from hub.config import WorkerOptions
 from hub.kafka.topics import ensure_topics, hub_topics, member_topics
-from hub.pipeline.worker.runner import Worker, WorkerOptions
+from hub.pipeline.worker.runner import Worker
 from hub.store.engine import open_engine
 from hub.store.members import add_key, register_member
 from hub.store.migrate import upgrade

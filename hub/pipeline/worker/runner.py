@@ -23,14 +23,12 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from alliance_connector.envelope import MAX_ENVELOPE_BYTES
 from alliance_connector.signing import SigningKey
-from alliance_connector.topics import LISTS_TOPIC
-from hub.config import WORKER_SUBSCRIPTION
+from hub.config import WorkerOptions
 from hub.errors import StoreFailed
 from hub.kafka.clients import (
     CommitFailedError,
@@ -50,7 +48,7 @@ from hub.pipeline.worker.writer import Handoff
 from hub.policy.loading import default_policy
 from hub.policy.rules import Policy
 
-__all__ = ["Worker", "WorkerOptions", "WorkerStats"]
+__all__ = ["Worker", "WorkerStats"]
 
 log = logging.getLogger(__name__)
 
@@ -58,22 +56,6 @@ log = logging.getLogger(__name__)
 # How long a poll may wait while the consumer (re)joins its group: the metadata and join
 # round trips, never the records' latency (a worker owns no partitions while it joins).
 REJOIN_POLL_MS = 2_000
-
-
-@dataclass(frozen=True)
-class WorkerOptions:
-    group_id: str = "alliance-hub.worker"
-    subscription: str = WORKER_SUBSCRIPTION
-    max_records: int = 500
-    poll_timeout_ms: int = 100
-    max_skew: timedelta = timedelta(minutes=5)
-    max_bytes: int = MAX_ENVELOPE_BYTES
-    backoff_max_s: float = 5.0
-    lists_topic: str = LISTS_TOPIC
-    index_timeout_s: float = 60.0  # a starting worker gives up if its list index stalls
-    # Child processes checking signatures beside the worker (0: in the worker's own thread).
-    verify_processes: int = 1
-    fetch_max_wait_ms: int = 20
 
 
 @dataclass
@@ -175,10 +157,7 @@ class Worker:
                 hub_seed=hub_key.seed(),
                 hub_key_id=hub_key.key_id,
                 policy=self.policy,
-                lists_topic=self.options.lists_topic,
-                max_records=self.options.max_records,
-                backoff_max_s=self.options.backoff_max_s,
-                index_timeout_s=self.options.index_timeout_s,
+                options=self.options,
                 log_level=logging.getLogger().getEffectiveLevel(),
             ),
             self._written,

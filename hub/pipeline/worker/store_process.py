@@ -29,6 +29,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from alliance_connector.signing import SigningKey
+from hub.config import WorkerOptions
 from hub.errors import BrokerError, StoreFailed
 from hub.kafka.clients import OffsetAndMetadata, TopicPartition, open_producer
 from hub.pipeline.effects import BatchEffects
@@ -58,10 +59,7 @@ class StoreSetup:
     hub_seed: bytes
     hub_key_id: str
     policy: Policy
-    lists_topic: str
-    max_records: int
-    backoff_max_s: float
-    index_timeout_s: float
+    options: WorkerOptions  # the store process uses lists_topic, max_records and the timeouts
     log_level: int
 
 
@@ -234,17 +232,17 @@ class _Store:
             max_block_ms=5_000,  # a missing topic delays one relay round, not a minute
             metrics_enabled=False,
         )
-        self._retrier = Retrier(setup.backoff_max_s, lambda ready: report(Health(ready)))
+        self._retrier = Retrier(setup.options.backoff_max_s, lambda ready: report(Health(ready)))
         self._index = ListIndex()
         self._follower = ListFollower(
-            setup.kafka_options, hub_key.verify_key, self._index, setup.lists_topic
+            setup.kafka_options, hub_key.verify_key, self._index, setup.options.lists_topic
         )
         self._progress = Progress()
         self._outbox = OutboxPublisher(
             self._engine,
             self._producer,
             hub_key,
-            setup.lists_topic,
+            setup.options.lists_topic,
             self._retrier,
             self._published,
         )
@@ -253,7 +251,7 @@ class _Store:
             self._index,
             setup.policy,
             self._retrier,
-            setup.max_records,
+            setup.options.max_records,
             self._outbox,
             self._stored,
         )
@@ -312,9 +310,9 @@ class _Store:
         seen, idle_since = -1, time.monotonic()
         while not stop.is_set() and not self._follower.caught_up.wait(1.0):
             if not self._follower.alive:
-                raise BrokerError(f"could not read {self._setup.lists_topic}")
+                raise BrokerError(f"could not read {self._setup.options.lists_topic}")
             if self._follower.applied != seen:
                 seen, idle_since = self._follower.applied, time.monotonic()
                 log.info("building the list index: %d records read", seen)
-            elif time.monotonic() - idle_since > self._setup.index_timeout_s:
-                raise BrokerError(f"no progress reading {self._setup.lists_topic}")
+            elif time.monotonic() - idle_since > self._setup.options.index_timeout_s:
+                raise BrokerError(f"no progress reading {self._setup.options.lists_topic}")
