@@ -19,6 +19,7 @@ from hub.cli.report import report_app
 from hub.config import Settings
 from hub.demo.run import run_demo
 from hub.errors import HubError
+from hub.kafka.clients import quiet_client_logs
 from hub.ledger.verify import verify
 from hub.service import publish_own_key, resolve_bootstrap, run_worker
 from hub.store.engine import check_reachable, open_engine
@@ -77,7 +78,7 @@ def worker() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("kafka").setLevel(logging.WARNING)  # its INFO is per connection
+    quiet_client_logs()
     settings = Settings()
     publish_own_key(settings)
     run_worker(settings)
@@ -136,7 +137,7 @@ def demo(
     """Run a small alliance on the embedded defaults (local broker, SQLite): the hub, three
     simulated members and the dashboard, until Ctrl-C."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("kafka").setLevel(logging.ERROR)
+    quiet_client_logs(logging.ERROR)
     run_demo(Settings(), host, port, say=lambda line: print(line, flush=True))
 
 

@@ -6,6 +6,7 @@ as keyword arguments: the sites differ on purpose, and the factories only add th
 The kafka-python types callers need for annotations and offsets are named here too.
 """
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,6 +35,7 @@ __all__ = [
     "open_admin",
     "open_consumer",
     "open_producer",
+    "quiet_client_logs",
 ]
 
 
@@ -50,6 +52,11 @@ def open_producer(options: dict[str, Any], **tuning: Any) -> KafkaProducer:
 def open_admin(options: dict[str, Any], **tuning: Any) -> KafkaAdminClient:
     """An admin client on the connection `options`."""
     return KafkaAdminClient(**tuning, **options)
+
+
+def quiet_client_logs(level: int = logging.WARNING) -> None:
+    """Log kafka-python's messages from `level` up only: at INFO it logs every connection."""
+    logging.getLogger("kafka").setLevel(level)
 
 
 def broker_error(exc: KafkaError, what: str) -> BrokerError:

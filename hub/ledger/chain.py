@@ -127,8 +127,10 @@ def append(
 
     Runs inside the caller's transaction and never commits, so the rows become visible together
     with whatever else the caller writes (or not at all). The head row stays locked until that
-    transaction ends: keep it short. A duplicate Kafka source raises the driver's IntegrityError
-    unchanged; callers use it to skip a redelivered record. `head` is what the caller's own
+    transaction ends: keep it short. A duplicate Kafka source breaks the ledger's unique index:
+    callers de-duplicate first (effects' dedupe stage), so it means another worker stored the
+    record meanwhile, and the writer's StoreRefused path (hub.store.errors) retries the batch
+    record by record, where the dedupe stage then skips it. `head` is what the caller's own
     `lock_head` returned in this transaction, if it took the lock already and appended
     nothing since.
     """

@@ -32,13 +32,12 @@ from alliance_connector.signing import VerifyKey
 from alliance_connector.topics import ACKS_PREFIX, SIGNALS_PREFIX
 from alliance_connector.validation import validate_ack, validate_signal
 from hub.pipeline.messages import AcceptedAck, AcceptedSignal, Outcome, Rejection
-from hub.pipeline.signatures import SignatureCheck, verify_all
+from hub.pipeline.signatures import SignatureCheck
 from hub.store.members import KeyRecord
 
 __all__ = [
     "CheckContext",
     "OpenedBatch",
-    "check_record",
     "open_batch",
     "read_batch",
     "topic_owner",
@@ -248,13 +247,3 @@ def read_batch(batch: OpenedBatch, verified: Sequence[bool]) -> list[Outcome]:
         else:
             outcomes.append(_guarded(_read, step, topic, record_time, batch.context))
     return outcomes
-
-
-def check_record(
-    value: bytes | None, topic: str, record_time: datetime, context: CheckContext
-) -> Outcome:
-    """Check one record from a signals or acks topic, its signature in this thread."""
-    # Only tests call this (one record at a time); the worker checks whole batches with
-    # open_batch and read_batch, its signatures in other processes.
-    batch = open_batch([(value, topic, record_time)], context)
-    return read_batch(batch, verify_all(batch.signature_checks))[0]

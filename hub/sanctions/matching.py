@@ -14,24 +14,11 @@ import sqlalchemy as sa
 from alliance_connector.identifiers import Identifier, IdentifierScheme
 from hub.sanctions.index import ListIndex
 from hub.store.matching import EntryMatch, active_entries
-from hub.store.subjects import cluster_identifiers
 
 __all__ = [
     "entries_matching",
-    "matching_entries",
     "public_of",
 ]
-
-
-def matching_entries(
-    connection: sa.Connection, clusters: Collection[str], index: ListIndex
-) -> dict[str, list[EntryMatch]]:
-    """For each cluster that matches, the active list entries naming any of its identifiers:
-    found in the worker's index (built from alliance.lists), with their status from the
-    store."""
-    # Only tests call this; issue_for_clusters reads the identifiers itself (it needs them for
-    # the public USCCs too) and calls entries_matching.
-    return entries_matching(connection, cluster_identifiers(connection, clusters), index)
 
 
 def entries_matching(
@@ -39,7 +26,9 @@ def entries_matching(
     identifiers: Mapping[str, set[tuple[str, str]]],
     index: ListIndex,
 ) -> dict[str, list[EntryMatch]]:
-    """`matching_entries` for clusters whose identifiers the caller already read."""
+    """For each cluster that matches, the active list entries naming any of its identifiers
+    (`identifiers`: each cluster's (scheme, value) pairs, as store.subjects reads them): found
+    in the worker's index (built from alliance.lists), with their status from the store."""
     candidates = {
         cluster: [e.entry_id for e in index.matching(known)]
         for cluster, known in sorted(identifiers.items())

@@ -6,15 +6,9 @@ UTC. Reading through `as_utc` makes both the same.
 
 from datetime import UTC, datetime
 
-__all__ = ["as_utc", "utc_millis"]
+__all__ = ["as_utc"]
 
 
 def as_utc(value: datetime) -> datetime:
     """`value` as an aware UTC datetime (naive values are taken to be UTC already)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utc_millis(value: datetime) -> datetime:
-    """`value` in UTC, truncated to milliseconds, the precision Kafka and Avro keep."""
-    utc = as_utc(value)
-    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)

@@ -14,9 +14,10 @@ from alliance_connector.schemas import catalog
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import acks_topic, member_id
 from hub.pipeline.acks import SEND_GRACE, AckTarget, claim_digest
-from hub.pipeline.checks import CheckContext, check_record
+from hub.pipeline.checks import CheckContext
 from hub.pipeline.messages import AcceptedAck, Rejection
 from hub.store.members import KeyRecord
+from tests.unit.one_record import check_record
 
 KEY = SigningKey.from_seed(bytes(range(32)))
 MEMBER = "shop-a"

@@ -10,12 +10,13 @@ from alliance_connector.reasons import Reason
 from alliance_connector.schemas import catalog
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import member_id, signals_topic
-from hub.pipeline.checks import CheckContext, check_record, open_batch, read_batch
+from hub.pipeline.checks import CheckContext, open_batch, read_batch
 from hub.pipeline.messages import AcceptedSignal, Rejection
 from hub.pipeline.signatures import SignatureVerifier
 from hub.store.members import KeyRecord
 from tests.envelopes import rebuilt
 from tests.testvectors import AT, SIGNAL
+from tests.unit.one_record import check_record
 
 KEY = SigningKey.from_seed(bytes(range(32)))
 TOPIC = signals_topic(member_id("shop-a"))

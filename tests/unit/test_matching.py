@@ -8,10 +8,20 @@ import sqlalchemy as sa
 from alliance_connector.messages import ListType, SignalCategory
 from hub.domain.lists import ListStatus
 from hub.sanctions.index import IndexedEntry, ListIndex
-from hub.sanctions.matching import matching_entries
+from hub.sanctions.matching import entries_matching
 from hub.store.engine import open_engine
+from hub.store.matching import EntryMatch
 from hub.store.migrate import upgrade
 from hub.store.schema import list_entries, subject_identifiers
+from hub.store.subjects import cluster_identifiers
+
+
+def matching_entries(
+    connection: sa.Connection, clusters: list[str], index: ListIndex
+) -> dict[str, list[EntryMatch]]:
+    """What issuing asks of matching: the clusters' identifiers, read, then matched."""
+    return entries_matching(connection, cluster_identifiers(connection, clusters), index)
+
 
 USCC = ("USCC", "91330100000000001X")
 

@@ -26,12 +26,13 @@ from alliance_connector.signing import SigningKey
 from alliance_connector.topics import acks_topic, member_id, signals_topic
 from alliance_connector.validation import validate_ack, validate_signal
 from hub.lists.row_rules import COLUMNS, RowChecker
-from hub.pipeline.checks import CheckContext, check_record
+from hub.pipeline.checks import CheckContext
 from hub.pipeline.effects import bounded_detail
 from hub.pipeline.messages import Rejection
 from hub.store.members import KeyRecord
 from tests.envelopes import rebuilt
 from tests.testvectors import ACK, AT, SIGNAL
+from tests.unit.one_record import check_record
 
 
 @st.composite

@@ -17,12 +17,13 @@ from alliance_connector.schemas import catalog
 from alliance_connector.signing import SigningKey
 from alliance_connector.topics import acks_topic, member_id, signals_topic
 from alliance_connector.validation import validate_ack, validate_signal
-from hub.pipeline.checks import CheckContext, check_record
+from hub.pipeline.checks import CheckContext
 from hub.pipeline.effects import KEPT_ORIGINAL_BYTES
 from hub.pipeline.messages import Rejection
 from hub.pipeline.worker.relay import reject_record
 from hub.store.members import KeyRecord
 from tests.testvectors import ACK, AT, SIGNAL
+from tests.unit.one_record import check_record
 
 KEY = SigningKey.from_seed(bytes(range(32)))
 SHOP = member_id("shop-a")

@@ -31,7 +31,7 @@ from typing import Any
 from alliance_connector.signing import SigningKey
 from hub.config import WorkerOptions
 from hub.errors import BrokerError, StoreFailed
-from hub.kafka.clients import OffsetAndMetadata, TopicPartition, open_producer
+from hub.kafka.clients import OffsetAndMetadata, TopicPartition, open_producer, quiet_client_logs
 from hub.pipeline.effects import BatchEffects
 from hub.pipeline.worker.outbox import OutboxPublisher
 from hub.pipeline.worker.progress import Progress
@@ -201,7 +201,7 @@ def _serve(setup: StoreSetup, tasks: Connection, reports: Connection) -> None:
     logging.basicConfig(
         level=setup.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("kafka").setLevel(logging.WARNING)
+    quiet_client_logs()
     sending = threading.Lock()  # the writer thread and this one both report
 
     def report(message: object) -> None:
