@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from hub.config import Settings
 from hub.domain.china_time import CHINA
 from hub.domain.lists import ListStatus
-from hub.errors import ImportRefused, UnknownEntry, UnknownTask
+from hub.errors import ImportRefused, ListError, UnknownEntry, UnknownTask
 from hub.ledger.policy_versions import activate, policy_from
 from hub.lists.documents import render_credit_commitment, render_rectification_notice
 from hub.lists.imports import apply_import
@@ -183,6 +183,8 @@ def lists_documents(
         if found is None:
             raise UnknownEntry(entry_id)
     entry, deadline = found
+    if deadline is None:  # the documents print it; without one they would be wrong
+        raise ListError(f"list entry {entry_id!r} has no rectification deadline to print")
     out.mkdir(parents=True, exist_ok=True)
     notice = out / f"{entry_id}-rectification-notice.html"
     notice.write_text(render_rectification_notice(entry, deadline, date.today()), "utf-8")

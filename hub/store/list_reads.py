@@ -35,10 +35,12 @@ def open_tasks(connection: sa.Connection) -> list[OpenTask]:
     return [OpenTask(r.task_id, r.kind, r.entry_id, r.detail, as_utc(r.due_at)) for r in rows]
 
 
-def list_entry(connection: sa.Connection, entry_id: str) -> tuple[ListEntry, datetime] | None:
-    """The entry with this id, with its identifiers, and its rectification deadline; None if
-    there is no such entry. The documents need a stored deadline: one left empty fails here
-    (AttributeError), as the CLI always has."""
+def list_entry(
+    connection: sa.Connection, entry_id: str
+) -> tuple[ListEntry, datetime | None] | None:
+    """The entry with this id, with its identifiers, and its stored rectification deadline
+    (None only for rows not written by an import: imports always resolve it); None if there
+    is no such entry."""
     row = connection.execute(
         sa.select(list_entries).where(list_entries.c.entry_id == entry_id)
     ).one_or_none()
@@ -48,7 +50,8 @@ def list_entry(connection: sa.Connection, entry_id: str) -> tuple[ListEntry, dat
         sa.select(list_entry_identifiers).where(list_entry_identifiers.c.entry_id == entry_id)
     ).all()
     m = row._mapping
-    deadline = as_utc(m["rectification_deadline"])
+    stored = m["rectification_deadline"]
+    deadline = as_utc(stored) if stored is not None else None
     entry = ListEntry(
         entry_id=m["entry_id"],
         list_type=ListType(m["list_type"]),
