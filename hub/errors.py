@@ -7,6 +7,7 @@
     ├── StoreError             the database failed
     │   ├── StoreUnavailable   cannot connect (transient: retry, never dead-letter)
     │   ├── StoreRefused       a value or constraint no retry cures (the worker isolates it)
+    │   │   └── StoreConflict  the write breaks a constraint: a key stored already
     │   ├── StoreFailed        the worker's store process stopped on a bug or died
     │   └── MigrationError     the schema could not be brought to the current revision
     ├── ListError              a sanction-list request cannot be carried out
@@ -65,6 +66,10 @@ class StoreRefused(StoreError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"the store refused the write: {reason}")
         self.reason = reason
+
+
+class StoreConflict(StoreRefused):
+    """The write breaks a constraint the database keeps (unique, foreign or check)."""
 
 
 class StoreFailed(StoreError):

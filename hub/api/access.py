@@ -16,6 +16,7 @@ from fastapi.security import HTTPBearer
 
 from hub.api.errors import Forbidden, NotFound, RateLimited, Unauthenticated
 from hub.api.tokens import Principal, find_principal
+from hub.store.errors import reading
 
 __all__ = [
     "READERS",
@@ -51,7 +52,7 @@ def caller(request: Request, _bearer: object = Depends(BEARER)) -> Principal:  #
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
     engine: sa.Engine = request.app.state.engine
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         principal = find_principal(connection, token.strip())
     if principal is None:
         raise Unauthenticated("unknown or revoked token")

@@ -17,6 +17,7 @@ from hub.policy.loading import load_policy_text
 from hub.policy.rules import diff_decisions
 from hub.sanctions.situations import presence_situations
 from hub.store.audit_trail import EXPORT_COLUMNS, ledger_rows
+from hub.store.errors import reading
 
 router = APIRouter(tags=["audit"])
 
@@ -26,7 +27,7 @@ Reader = Annotated[Principal, Depends(require(*READERS))]
 @router.get("/ledger/verify")
 def ledger_verify(request: Request, _: Reader) -> dict[str, object]:
     """Recompute the hash chain: any edited, deleted, inserted or reordered row is named."""
-    with request.app.state.engine.connect() as connection, connection.begin():
+    with reading(request.app.state.engine) as connection, connection.begin():
         report = verify(connection)
     return {
         "ok": report.ok,
@@ -48,7 +49,7 @@ def ledger_export(request: Request, _: Reader) -> StreamingResponse:
         writer = SpreadsheetCsv(out)
         writer.writerow(EXPORT_COLUMNS)
         yield "\ufeff" + out.getvalue()
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             for row in ledger_rows(connection):
                 out.seek(0)
                 out.truncate()
@@ -94,7 +95,7 @@ def policy_diff(
     """What the candidate policy (TOML in the body) would add and lift today; applies nothing.
     An invalid candidate answers 422 with every problem."""
     new = load_policy_text(candidate.encode(), "candidate")
-    with request.app.state.engine.connect() as connection:
+    with reading(request.app.state.engine) as connection:
         situations = presence_situations(connection)
     diff = diff_decisions(request.app.state.policy, new, situations)
 

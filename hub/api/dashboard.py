@@ -20,6 +20,7 @@ from hub.api.tokens import Principal, find_principal
 from hub.errors import BrokerError
 from hub.store.activity import per_minute
 from hub.store.counts import list_status_counts, pending_acks, reject_counts
+from hub.store.errors import reading
 from hub.templates import templates
 
 router = APIRouter(tags=["dashboard"])
@@ -35,7 +36,7 @@ class SessionIn(BaseModel):
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def dashboard(request: Request) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
-    with request.app.state.engine.connect() as connection:
+    with reading(request.app.state.engine) as connection:
         principal = find_principal(connection, token) if token else None
     if principal is None or principal.role not in READERS:
         return RedirectResponse("/login", status_code=303)
@@ -50,7 +51,7 @@ def login() -> str:
 @router.post("/session", status_code=204)
 def open_session(request: Request, body: SessionIn) -> Response:
     """Exchange an operator or auditor token for the dashboard's session cookie."""
-    with request.app.state.engine.connect() as connection:
+    with reading(request.app.state.engine) as connection:
         principal = find_principal(connection, body.token)
     if principal is None:
         raise Unauthenticated("unknown or revoked token")
@@ -81,7 +82,7 @@ def dashboard_data(
 ) -> JSONResponse:
     """Everything the dashboard draws, in one response."""
     now = datetime.now(UTC)
-    with request.app.state.engine.connect() as connection:
+    with reading(request.app.state.engine) as connection:
         activity = per_minute(connection, now, MINUTES)
         refused = reject_counts(connection)
         entries = list_status_counts(connection)

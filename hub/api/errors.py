@@ -20,7 +20,6 @@ without its message.
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.errors import (
@@ -29,6 +28,7 @@ from hub.errors import (
     IllegalTransition,
     ImportRefused,
     PolicyError,
+    StoreRefused,
     StoreUnavailable,
     UnknownEntry,
     UnknownTask,
@@ -91,6 +91,9 @@ _HUB_ERRORS: dict[type[Exception], tuple[int, str]] = {
     IllegalTransition: (409, "illegal_transition"),
     ImportRefused: (422, "import_refused"),
     PolicyError: (422, "invalid_policy"),
+    # A value the database cannot hold (a NUL byte, an out-of-range number) that the route's
+    # own checks let through: the request's fault, not the server's.
+    StoreRefused: (422, "invalid_value"),
     StoreUnavailable: (503, "store_unavailable"),
     BrokerError: (503, "broker_unavailable"),
 }
@@ -134,6 +137,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, PolicyError):
             detail["problems"] = exc.problems
         message = exc.message if isinstance(exc, ApiError) else str(exc)
+        if isinstance(exc, StoreRefused):
+            message = "a value in the request is not valid"
         return JSONResponse(error_body(code, message, **detail), status, headers=headers)
 
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -150,12 +155,6 @@ def install_error_handlers(app: FastAPI) -> None:
         code = "not_found" if exc.status_code == 404 else "http_error"
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code)
 
-    async def store_refused(_: Request, exc: Exception) -> JSONResponse:
-        # A value the database cannot hold (a NUL byte, an out-of-range number) that the
-        # route's own checks let through: the request's fault, not the server's.
-        return JSONResponse(error_body("invalid_value", "a value in the request is not valid"), 422)
-
     app.add_exception_handler(HubError, hub_error)
-    app.add_exception_handler(DataError, store_refused)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from alliance_connector.signing import VerifyKey
 from hub.ledger.hub_keys import HubKey, published_hub_keys
+from hub.store.errors import reading
 
 __all__ = ["CACHE_SECONDS", "HubKeyCache"]
 
@@ -35,7 +36,7 @@ class HubKeyCache:
     def get(self, engine: sa.Engine) -> list[HubKey]:
         with self._lock:
             if self._read is None or time.monotonic() - self._read[0] > self.seconds:
-                with engine.connect() as connection:
+                with reading(engine) as connection:
                     self._read = (time.monotonic(), published_hub_keys(connection))
             return self._read[1]
 

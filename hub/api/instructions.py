@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from hub.api.access import caller, scope_to_member
 from hub.api.errors import NotFound
 from hub.api.tokens import Principal
+from hub.store.errors import reading
 from hub.store.instruction_reads import (
     InstructionStatus,
     find_instruction,
@@ -65,7 +66,7 @@ def list_instructions(
     cutoff = None
     if older_than_s is not None:
         cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
-    with request.app.state.engine.connect() as connection:
+    with reading(request.app.state.engine) as connection:
         found = find_instructions(connection, target, status, cutoff, limit)
     return [InstructionOut.model_validate(asdict(i)) for i in found]
 
@@ -77,7 +78,7 @@ def get_instruction(
     principal: Annotated[Principal, Depends(caller)],
 ) -> InstructionOut:
     target = principal.member_id if principal.role == "member" else None
-    with request.app.state.engine.connect() as connection:
+    with reading(request.app.state.engine) as connection:
         found = find_instruction(connection, instruction_id, target)
     if found is None:
         raise NotFound("no instruction has this id")
@@ -95,7 +96,7 @@ def list_rejects(
     """Rejected records, newest first (without the record itself: it may hold personal data
     and stays on its topic)."""
     owner = scope_to_member(principal, member)
-    with request.app.state.engine.connect() as connection:
+    with reading(request.app.state.engine) as connection:
         found = find_rejects(connection, owner, reason, limit)
     return [RejectOut.model_validate(asdict(r)) for r in found]
 
@@ -107,6 +108,6 @@ def reject_counts(
 ) -> list[dict[str, object]]:
     """How many rejects, by member and reason."""
     owner = scope_to_member(principal, None)
-    with request.app.state.engine.connect() as connection:
+    with reading(request.app.state.engine) as connection:
         counts = reject_counts_by_member(connection, owner)
     return [{"member_id": m, "reason": r, "count": n} for m, r, n in counts]

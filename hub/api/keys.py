@@ -11,12 +11,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
 
 from alliance_connector.signing import VerifyKey, key_id_for
 from hub.api.access import READERS, may_write, require
 from hub.api.errors import ApiError, Conflict, NotFound
 from hub.api.tokens import Principal
+from hub.errors import StoreConflict
+from hub.store.errors import reading, transaction
 from hub.store.members import (
     StoredKey,
     add_key,
@@ -60,7 +61,7 @@ def _out(key: StoredKey) -> KeyOut:
 def list_keys(
     request: Request, member_id: str, _: Annotated[Principal, Depends(require(*READERS))]
 ) -> list[KeyOut]:
-    with request.app.state.engine.connect() as connection:
+    with reading(request.app.state.engine) as connection:
         if not is_member(connection, member_id):
             raise NotFound("no member has this id")
         keys = keys_of(connection, member_id)
@@ -83,14 +84,14 @@ def register_key(
         raise ApiError(f"public_key_b64: {exc}") from exc
     now = datetime.now(UTC)
     try:
-        with request.app.state.engine.begin() as connection:
+        with transaction(request.app.state.engine) as connection:
             if not is_member(connection, member_id):
                 raise NotFound("no member has this id")
             if body.overlap_s is not None:
                 end_current_keys(connection, member_id, now + timedelta(seconds=body.overlap_s))
             add_key(connection, member_id, key, now)
             stored = stored_key(connection, key.key_id)
-    except IntegrityError as exc:
+    except StoreConflict as exc:
         raise Conflict(f"key {key.key_id!r} is registered already") from exc
     return _out(stored)
 
@@ -98,7 +99,7 @@ def register_key(
 @router.post("/keys/{key_id}/revoke", response_model=KeyOut)
 def revoke(request: Request, key_id: str, _: Annotated[Principal, Depends(may_write)]) -> KeyOut:
     """Revoke a key from now on: records the broker takes from now are refused."""
-    with request.app.state.engine.begin() as connection:
+    with transaction(request.app.state.engine) as connection:
         if not revoke_key(connection, key_id, datetime.now(UTC)):
             raise NotFound("no key has this id")
         stored = stored_key(connection, key_id)

@@ -18,6 +18,7 @@ from hub.errors import ImportRefused
 from hub.lists.imports import apply_import
 from hub.lists.lifecycle import move
 from hub.lists.reading import read_list_file
+from hub.store.errors import transaction
 
 router = APIRouter(tags=["lists"])
 
@@ -46,7 +47,7 @@ def change_entry_status(
     """Move an entry (NOTIFIED, COMMITTED, RECTIFIED, DELISTED, ESCALATED, …); 409 if its
     lifecycle does not allow it."""
     actor = f"api:{principal.token_id}"
-    with request.app.state.engine.begin() as connection:
+    with transaction(request.app.state.engine) as connection:
         moved = move(
             connection,
             entry_id,
@@ -86,7 +87,7 @@ def _apply_file(
     if read.problems:
         problems = [(p.line, p.field, p.rule) for p in read.problems]
         raise ImportRefused(source, problems)
-    with request.app.state.engine.begin() as connection:
+    with transaction(request.app.state.engine) as connection:
         summary = apply_import(
             connection,
             read.entries,

@@ -5,13 +5,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
 
 from alliance_connector.errors import InvalidMemberId
 from alliance_connector.messages import SignalCategory
 from hub.api.access import READERS, may_write, require
 from hub.api.errors import ApiError, Conflict
 from hub.api.tokens import Principal
+from hub.errors import StoreConflict
+from hub.store.errors import reading, transaction
 from hub.store.member_reads import all_members
 from hub.store.members import register_member
 
@@ -37,7 +38,7 @@ class MemberOut(BaseModel):
 def list_members(
     request: Request, _: Annotated[Principal, Depends(require(*READERS))]
 ) -> list[MemberOut]:
-    with request.app.state.engine.connect() as connection:
+    with reading(request.app.state.engine) as connection:
         listed = all_members(connection)
     return [
         MemberOut(
@@ -57,13 +58,13 @@ def add_member(
 ) -> MemberOut:
     now = datetime.now(UTC)
     try:
-        with request.app.state.engine.begin() as connection:
+        with transaction(request.app.state.engine) as connection:
             member = register_member(
                 connection, body.member_id, body.kind, body.display_name, body.categories, now
             )
     except InvalidMemberId as exc:
         raise ApiError(str(exc)) from exc
-    except IntegrityError as exc:
+    except StoreConflict as exc:
         raise Conflict(f"member {body.member_id!r} exists") from exc
     return MemberOut(
         member_id=member,

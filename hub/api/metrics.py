@@ -23,6 +23,7 @@ from hub.store.counts import (
     reject_counts,
     signal_counts,
 )
+from hub.store.errors import reading
 
 router = APIRouter(tags=["metrics"])
 
@@ -46,7 +47,7 @@ def _family(name: str, kind: str, text: str, samples: Iterable[str]) -> list[str
 @router.get("/metrics", response_class=PlainTextResponse)
 def metrics(request: Request, _: Annotated[Principal, Depends(require(*READERS))]) -> str:
     """The hub's figures in the Prometheus text format."""
-    with request.app.state.engine.connect() as connection:
+    with reading(request.app.state.engine) as connection:
         signals = signal_counts(connection)
         refused = reject_counts(connection)
         issued = instruction_counts(connection)

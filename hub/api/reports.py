@@ -12,6 +12,7 @@ from hub.api.tokens import Principal
 from hub.reports.calendar import InvalidMonth
 from hub.reports.monthly import monthly_report
 from hub.reports.render import report_csv, report_html
+from hub.store.errors import reading
 
 router = APIRouter(tags=["reports"])
 
@@ -25,7 +26,7 @@ def monthly(
 ) -> Response:
     """The monthly report (月报) for `month` (e.g. 2026-11)."""
     try:
-        with request.app.state.engine.connect() as connection:
+        with reading(request.app.state.engine) as connection:
             report = monthly_report(
                 connection, month, datetime.now(UTC), request.app.state.holidays
             )

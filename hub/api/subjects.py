@@ -15,6 +15,7 @@ from alliance_connector.identifiers import IdentifierScheme
 from hub.api.access import READERS, require
 from hub.api.errors import NotFound
 from hub.api.tokens import Principal
+from hub.store.errors import reading
 from hub.store.instructions import instructions_of_entries
 from hub.store.matching import entries_naming_cluster
 from hub.store.presence import presence_by_member
@@ -35,7 +36,7 @@ def subject(
 ) -> dict[str, object]:
     """The cluster holding this identifier (personal identifiers are given as their tokens)."""
     key = (str(scheme), value)
-    with request.app.state.engine.connect() as connection:
+    with reading(request.app.state.engine) as connection:
         cluster = clusters_of(connection, [key]).get(key)
         if cluster is None:
             raise NotFound(f"no subject with that {scheme} identifier")
