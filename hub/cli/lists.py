@@ -184,7 +184,7 @@ def lists_documents(
             raise UnknownEntry(entry_id)
     entry, deadline = found
     if deadline is None:  # the documents print it; without one they would be wrong
-        raise ListError(f"list entry {entry_id!r} has no rectification deadline to print")
+        raise ListError("the list entry has no rectification deadline to print")
     out.mkdir(parents=True, exist_ok=True)
     notice = out / f"{entry_id}-rectification-notice.html"
     notice.write_text(render_rectification_notice(entry, deadline, date.today()), "utf-8")
