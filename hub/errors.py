@@ -15,6 +15,9 @@
     │   ├── UnknownTask        no open operator task has this id
     │   ├── IllegalTransition  the entry's status cannot move there (hub.domain.lists)
     │   └── ImportRefused      an import file has bad rows; nothing was written
+    ├── MembershipError        a member cannot be added, suspended, resumed or removed as asked
+    │   ├── UnknownMember      no member has this id
+    │   └── StandingConflict   the member's standing does not allow it (resume a removed one)
     ├── PolicyError            a policy file is malformed; every problem is listed
     ├── TokenRefused           an API token cannot be issued (hub.api.tokens)
     ├── HubKeyRefused          a hub key cannot be published or revoked (hub.ledger.hub_keys)
@@ -114,6 +117,20 @@ class ImportRefused(ListError):
     def __init__(self, path: str, problems: list[tuple[int, str, str]]) -> None:
         super().__init__(f"{path}: {len(problems)} problem(s); nothing was imported")
         self.path, self.problems = path, problems
+
+
+class MembershipError(HubError):
+    """A membership request (hub.membership) cannot be carried out; the message says why."""
+
+
+class UnknownMember(MembershipError):
+    def __init__(self) -> None:
+        # The id is not repeated: it came from the caller, and may be anything it typed.
+        super().__init__("no registered member has this id (see GET /members)")
+
+
+class StandingConflict(MembershipError):
+    """The member's standing (active, suspended, removed) does not allow the request."""
 
 
 class TokenRefused(HubError, ValueError):

@@ -28,9 +28,11 @@ from hub.errors import (
     IllegalTransition,
     ImportRefused,
     PolicyError,
+    StandingConflict,
     StoreRefused,
     StoreUnavailable,
     UnknownEntry,
+    UnknownMember,
     UnknownTask,
 )
 
@@ -89,6 +91,8 @@ _HUB_ERRORS: dict[type[Exception], tuple[int, str]] = {
     UnknownEntry: (404, "not_found"),
     UnknownTask: (404, "not_found"),
     IllegalTransition: (409, "illegal_transition"),
+    UnknownMember: (404, "not_found"),
+    StandingConflict: (409, "conflict"),
     ImportRefused: (422, "import_refused"),
     PolicyError: (422, "invalid_policy"),
     # A value the database cannot hold (a NUL byte, an out-of-range number) that the route's

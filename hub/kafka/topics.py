@@ -21,6 +21,9 @@ from hub.errors import BrokerError
 
 # Signals are keyed by subject, so partitions bound how many workers share the load.
 SIGNAL_PARTITIONS = 6
+# How long a member's topics keep records: long enough to outlast a hub outage over a holiday
+# week (the worker reads from its committed offsets, so a record must still be there).
+MEMBER_RETENTION_MS = str(14 * 24 * 3600 * 1000)
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,11 @@ def member_topics(member: MemberId) -> list[TopicSpec]:
     """The three topics a member owns."""
     # The broker stamps what members write, so a member cannot backdate a record past a
     # key revocation or a clock-skew check.
-    stamped = {"message.timestamp.type": "LogAppendTime"}
+    kept = {"retention.ms": MEMBER_RETENTION_MS}
+    stamped = kept | {"message.timestamp.type": "LogAppendTime"}
     return [
         TopicSpec(signals_topic(member), partitions=SIGNAL_PARTITIONS, configs=stamped),
-        TopicSpec(instructions_topic(member), partitions=3),
+        TopicSpec(instructions_topic(member), partitions=3, configs=kept),
         TopicSpec(acks_topic(member), partitions=3, configs=stamped),
     ]
 

@@ -1,6 +1,7 @@
 """Verifying one Kafka record, before anything touches the database: pure functions.
 
-Order (docs/wire-contract.md §9): size cap -> envelope decode -> signer owns the topic -> key
+Order (docs/wire-contract.md §9): size cap -> envelope decode -> signer owns the topic -> the
+signer in good standing when the broker took the record (not suspended or removed) -> key
 lookup (unknown, revoked, expired) -> signature over the exact bytes -> clock skew -> payload
 decode by fingerprint -> record kind -> category allowed -> field and identifier rules.
 Replay (and, for acks, the instruction) needs the store and is decided with the batch's effects.
@@ -19,7 +20,7 @@ that it holds personal identifiers only as tokens: only then may a reject keep i
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -33,6 +34,7 @@ from alliance_connector.topics import ACKS_PREFIX, SIGNALS_PREFIX
 from alliance_connector.validation import validate_ack, validate_signal
 from hub.pipeline.messages import AcceptedAck, AcceptedSignal, Outcome, Rejection
 from hub.pipeline.signatures import SignatureCheck
+from hub.store.member_standing import SuspendedPeriod
 from hub.store.members import KeyRecord
 
 __all__ = [
@@ -54,6 +56,8 @@ class CheckContext:
     categories: dict[str, frozenset[str]]
     max_skew: timedelta
     max_bytes: int
+    # Members with suspension periods; one never suspended is absent.
+    suspensions: dict[str, tuple[SuspendedPeriod, ...]] = field(default_factory=dict)
 
 
 class _Refused(Exception):
@@ -107,6 +111,11 @@ def _open(value: bytes | None, topic: str, record_time: datetime, context: Check
         raise _Refused(
             Reason.SIGNER_TOPIC_MISMATCH,
             f"signer ({len(envelope.signer)} characters) is not the member owning the topic",
+        )
+    if any(p.covers(record_time) for p in context.suspensions.get(envelope.signer, ())):
+        raise _Refused(
+            Reason.MEMBER_SUSPENDED,
+            "the signer was suspended or removed when the broker received the record",
         )
     return _Opened(envelope, _key_for(envelope, record_time, context).key)
 

@@ -26,7 +26,21 @@ members = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("display_name", sa.String(200), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # Set when the member left the alliance; the row stays, so its ledger and history do.
+    sa.Column("removed_at", sa.DateTime(timezone=True)),
     sa.CheckConstraint(f"kind IN {MEMBER_KINDS!r}", name="kind"),
+)
+
+# Periods in which a member was not in good standing (migration 0008): what its topics received
+# then is refused as MEMBER_SUSPENDED, whenever the worker reads it. A removal leaves one open.
+member_suspensions = sa.Table(
+    "member_suspensions",
+    metadata,
+    sa.Column("member_id", sa.String(63), sa.ForeignKey("members.member_id"), primary_key=True),
+    sa.Column("suspended_at", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("resumed_at", sa.DateTime(timezone=True)),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
 )
 
 # One row, its version bumped by a trigger in the same transaction as any change to members,

@@ -78,7 +78,8 @@ def test_the_view_reads_the_registry_once_and_a_revocation_at_once(
     statements: list[str] = []
     sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     view = RegistryView(engine)
-    keys, categories = view.read({"mall"})
+    keys, categories, suspensions = view.read({"mall"})
+    assert suspensions == {}
     assert keys[("mall", "mall-key")].revoked_at is None
     assert categories["mall"] == frozenset(str(c) for c in SignalCategory)
     first = len(statements)
@@ -86,5 +87,5 @@ def test_the_view_reads_the_registry_once_and_a_revocation_at_once(
     assert len(statements) == first + 1  # the version alone
     with engine.begin() as connection:
         revoke_key(connection, "mall-key", NOW)
-    keys, _ = view.read({"mall"})
+    keys, _, _ = view.read({"mall"})
     assert keys[("mall", "mall-key")].revoked_at == NOW

@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("hub.store",),
     ("hub.kafka",),
     ("hub.ledger",),
+    ("hub.membership",),
     ("hub.sanctions",),
     ("hub.lists",),
     ("hub.pipeline",),

@@ -11,6 +11,9 @@ class Reason(StrEnum):
     OVERSIZE = "OVERSIZE"  # more bytes than the cap; refused before any decoding
     DECODE_ERROR = "DECODE_ERROR"  # envelope or payload bytes do not decode
     SIGNER_TOPIC_MISMATCH = "SIGNER_TOPIC_MISMATCH"  # signer does not own the topic
+    # The signer was suspended (or removed) by the alliance's operators when the broker took
+    # the record; a suspension is a period, so records from inside it stay refused.
+    MEMBER_SUSPENDED = "MEMBER_SUSPENDED"
     UNKNOWN_KEY = "UNKNOWN_KEY"  # no such key id registered for the signer
     REVOKED_KEY = "REVOKED_KEY"  # the key was revoked
     EXPIRED_KEY = "EXPIRED_KEY"  # issued outside the key's validity window

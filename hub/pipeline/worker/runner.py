@@ -183,8 +183,9 @@ class Worker:
 
     def _context(self, topics: set[str]) -> CheckContext:
         owners = {owner for topic in topics if (owner := topic_owner(topic))}
-        keys, categories = self._registry.read(owners)
-        return CheckContext(keys, categories, self.options.max_skew, self.options.max_bytes)
+        keys, categories, suspensions = self._registry.read(owners)
+        options = self.options
+        return CheckContext(keys, categories, options.max_skew, options.max_bytes, suspensions)
 
     def _commit_written(self, wait: bool = False) -> None:
         """Commit the offsets of batches the writer has finished (consumer thread only).

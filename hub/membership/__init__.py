@@ -1,0 +1,1 @@
+"""Members' lives in the alliance: onboarding, suspension, removal, and drift on the broker."""

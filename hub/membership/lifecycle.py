@@ -1,0 +1,145 @@
+"""A member's life in the alliance: added, suspended, resumed, removed; each step written to
+the store and the ledger first, then made true on the broker.
+
+The store leads because it is what the worker obeys: a suspension refuses the member's records
+(MEMBER_SUSPENDED) from the moment it commits, whether or not the broker could be reached to
+take its write ACLs away. A broker step that fails leaves the record as it is and the broker
+behind it; `hub.membership.inspection` shows that as drift, with the command that mends it
+(`alliance-hub members mend`, which runs `provision` again).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from alliance_connector.messages import SignalCategory
+from alliance_connector.topics import MemberId, member_id
+from hub.errors import StandingConflict, UnknownMember
+from hub.kafka.clients import KafkaAdminClient
+from hub.kafka.provisioning import Step, provision
+from hub.ledger.chain import LedgerEntry, append
+from hub.store.errors import transaction
+from hub.store.member_standing import (
+    close_suspension,
+    mark_removed,
+    open_suspension,
+    standing_of,
+)
+from hub.store.members import is_member, register_member
+
+__all__ = ["Broker", "Change", "add", "mend", "remove", "resume", "suspend"]
+
+
+@dataclass(frozen=True)
+class Broker:
+    """The broker a member lives on, through the hub's admin client. `confined`: the broker
+    authenticates and authorises (SASL and ACLs); a PLAINTEXT development broker does not,
+    and only the topics are provisioned there."""
+
+    admin: KafkaAdminClient
+    confined: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a membership request did: its steps in order, and the broker password when one
+    was set (shown to the caller once, never stored)."""
+
+    member: MemberId
+    steps: list[Step]
+    password: str | None = None
+
+
+def add(
+    engine: sa.Engine,
+    broker: Broker,
+    member: str,
+    kind: str,
+    display_name: str,
+    categories: Iterable[SignalCategory],
+    actor: str,
+    now: datetime,
+    password: str | None = None,
+) -> Change:
+    """Register the member (unless it is already) and give it its place on the broker. Run
+    again, it registers nothing and mends the broker."""
+    checked = member_id(member)
+    with transaction(engine) as connection:
+        if is_member(connection, checked):
+            standing = standing_of(connection, checked).state
+            steps = [Step("member record", f"present ({standing}), left as it is")]
+        else:
+            register_member(connection, checked, kind, display_name, categories, now)
+            append(connection, [_entry("MEMBER_ADDED", checked, actor, kind=kind)], now)
+            standing, steps = "active", [Step("member record", "registered")]
+    more, chosen = provision(broker.admin, checked, standing, password, broker.confined)
+    return Change(checked, steps + more, chosen)
+
+
+def _entry(event: str, member: str, actor: str, **body: str) -> LedgerEntry:
+    return LedgerEntry(kind=event, actor=actor, body={"member": member, **body}, ref=member)
+
+
+def _standing(connection: sa.Connection, member: str) -> str:
+    if not is_member(connection, member):
+        raise UnknownMember()
+    return standing_of(connection, member).state
+
+
+def suspend(
+    engine: sa.Engine, broker: Broker, member: str, reason: str, actor: str, now: datetime
+) -> Change:
+    """Suspend the member: its records are refused from now on, its write ACLs go."""
+    with transaction(engine) as connection:
+        standing = _standing(connection, member)
+        if standing == "removed":
+            raise StandingConflict("the member was removed; a removal is final")
+        if open_suspension(connection, member, reason, actor, now):
+            append(connection, [_entry("MEMBER_SUSPENDED", member, actor, reason=reason)], now)
+            steps = [Step("member record", "suspended")]
+        else:
+            steps = [Step("member record", "suspended already, left as it is")]
+    more, _ = provision(broker.admin, member_id(member), "suspended", confined=broker.confined)
+    return Change(member_id(member), steps + more)
+
+
+def resume(engine: sa.Engine, broker: Broker, member: str, actor: str, now: datetime) -> Change:
+    """End the member's suspension: its records are accepted again, its write ACLs return."""
+    with transaction(engine) as connection:
+        standing = _standing(connection, member)
+        if standing == "removed":
+            raise StandingConflict("the member was removed; a removal is final")
+        if close_suspension(connection, member, now):
+            append(connection, [_entry("MEMBER_RESUMED", member, actor)], now)
+            steps = [Step("member record", "resumed")]
+        else:
+            steps = [Step("member record", "not suspended, left as it is")]
+    more, _ = provision(broker.admin, member_id(member), "active", confined=broker.confined)
+    return Change(member_id(member), steps + more)
+
+
+def remove(
+    engine: sa.Engine, broker: Broker, member: str, reason: str, actor: str, now: datetime
+) -> Change:
+    """Remove the member for good: its keys are revoked, its records refused, its credential
+    and ACLs deleted; its row, ledger rows, instructions and history stay."""
+    with transaction(engine) as connection:
+        if _standing(connection, member) == "removed":
+            steps = [Step("member record", "removed already, left as it is")]
+        else:
+            mark_removed(connection, member, actor, now)
+            append(connection, [_entry("MEMBER_REMOVED", member, actor, reason=reason)], now)
+            steps = [Step("member record", "removed; keys revoked; ledger and history kept")]
+    more, _ = provision(broker.admin, member_id(member), "removed", confined=broker.confined)
+    return Change(member_id(member), steps + more)
+
+
+def mend(engine: sa.Engine, broker: Broker, member: str, password: str | None = None) -> Change:
+    """Make the broker match the member's record again (what drift says is missing or extra).
+    A missing credential is created with a new password, shown once."""
+    with transaction(engine) as connection:
+        standing = _standing(connection, member)
+    steps, chosen = provision(broker.admin, member_id(member), standing, password, broker.confined)
+    return Change(member_id(member), steps, chosen)
