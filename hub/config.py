@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     kafka_sasl_password: SecretStr | None = None
     local_broker_script: Path = SOURCE_ROOT / "deploy" / "kafka" / "broker"
 
+    @property
+    def kafka_confined(self) -> bool:
+        """Whether the broker authenticates and authorises: members then get a SCRAM credential
+        and ACLs; on a PLAINTEXT (development) broker only their topics."""
+        return self.kafka_security_protocol != "PLAINTEXT"
+
     # The system of record. SQLite is the embedded default; PostgreSQL in production.
     database_url: str = "sqlite:///alliance-hub.sqlite3"
 

@@ -21,6 +21,7 @@ from hub.api import (
     metrics,
     reports,
     subjects,
+    token_routes,
 )
 from hub.api.access import WriteLimiter
 from hub.api.errors import error_body, install_error_handlers
@@ -106,9 +107,14 @@ def create_app(
     flow_reader: FlowReader | None = None,
     holidays: Collection[date] = (),
     token_key: TokenKey | None = None,
+    broker_options: dict[str, Any] | None = None,
+    kafka_confined: bool = False,
 ) -> FastAPI:
     """The operator API over `engine`; `bootstrap` is the broker /ready checks, and
-    `flow_reader` reads topic flows and lag from it (none: /flows answers 503)."""
+    `flow_reader` reads topic flows and lag from it (none: /flows answers 503).
+    `broker_options` connect the hub's admin client, which provisions members (none: members
+    are registered and show drift until mended); `kafka_confined`: the broker has SASL and
+    ACLs."""
     app = FastAPI(
         title="Alliance Hub",
         version="0.1",
@@ -123,6 +129,8 @@ def create_app(
     app.state.token_key = token_key  # turns clear personal identifiers in uploads into tokens
     app.state.last_flow = None
     app.state.hub_keys = HubKeyCache()
+    app.state.broker_options = broker_options
+    app.state.kafka_confined = kafka_confined
     install_error_handlers(app)
     routers = (
         health,
@@ -136,6 +144,7 @@ def create_app(
         metrics,
         audit,
         reports,
+        token_routes,
         dashboard,
     )
     for module in routers:

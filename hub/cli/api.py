@@ -32,11 +32,8 @@ def api(
     with engine.begin() as connection:
         activate(connection, policy, text, "api", datetime.now(UTC))
     bootstrap = settings.kafka_bootstrap
-    flows = (
-        FlowReader(client_options(settings, bootstrap), settings.worker_group)
-        if bootstrap
-        else None
-    )
+    options = client_options(settings, bootstrap) if bootstrap else None
+    flows = FlowReader(options, settings.worker_group) if options else None
     app = create_app(
         engine,
         policy,
@@ -44,6 +41,8 @@ def api(
         flow_reader=flows,
         holidays=settings.holidays,
         token_key=settings.alliance_token_key(),
+        broker_options=options,
+        kafka_confined=settings.kafka_confined,
     )
     console.print(f"operator API on http://{host}:{port} (OpenAPI: /docs)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

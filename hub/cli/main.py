@@ -15,6 +15,7 @@ from hub.benchmark import run_bench
 from hub.cli.api import api, tokens_app
 from hub.cli.hub_keys import publish_hub, revoke_hub
 from hub.cli.lists import lists_app, policy_app
+from hub.cli.members import members_app
 from hub.cli.report import report_app
 from hub.config import Settings
 from hub.demo.run import run_demo
@@ -35,6 +36,7 @@ keys_app.command("revoke-hub")(revoke_hub)
 ledger_app = typer.Typer(help="The hash-chained ledger.")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(lists_app, name="lists")
+app.add_typer(members_app, name="members")
 app.add_typer(policy_app, name="policy")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(report_app, name="report")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alliance_connector.topics import member_id
 from hub.errors import BrokerError, UnknownMember
 from hub.kafka.provisioning import broker_drift
-from hub.membership.lifecycle import Broker
+from hub.membership.lifecycle import MEND, Broker
 from hub.store.errors import reading
 from hub.store.member_reads import MemberListing, member_listing
 from hub.store.member_standing import Standing, standing_of
@@ -34,7 +34,7 @@ class MemberView:
 
 
 def mend_command(member: str) -> str:
-    return f"alliance-hub members mend {member}"
+    return f"{MEND} {member}"
 
 
 def drift_of(broker: Broker, member: str, state: str) -> tuple[list[str] | None, str | None]:

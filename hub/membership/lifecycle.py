@@ -8,16 +8,18 @@ behind it; `hub.membership.inspection` shows that as drift, with the command tha
 (`alliance-hub members mend`, which runs `provision` again).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from alliance_connector.messages import SignalCategory
 from alliance_connector.topics import MemberId, member_id
 from hub.errors import StandingConflict, UnknownMember
-from hub.kafka.clients import KafkaAdminClient
+from hub.kafka.clients import KafkaAdminClient, broker_errors, open_admin
 from hub.kafka.provisioning import Step, provision
 from hub.ledger.chain import LedgerEntry, append
 from hub.store.errors import transaction
@@ -29,7 +31,10 @@ from hub.store.member_standing import (
 )
 from hub.store.members import is_member, register_member
 
-__all__ = ["Broker", "Change", "add", "mend", "remove", "resume", "suspend"]
+# The command that makes the broker match a member's record; drift names it.
+MEND = "alliance-hub members mend"
+
+__all__ = ["MEND", "Broker", "Change", "add", "broker_at", "mend", "remove", "resume", "suspend"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class Change:
 
 def add(
     engine: sa.Engine,
-    broker: Broker,
+    broker: Broker | None,
     member: str,
     kind: str,
     display_name: str,
@@ -74,8 +79,16 @@ def add(
             register_member(connection, checked, kind, display_name, categories, now)
             append(connection, [_entry("MEMBER_ADDED", checked, actor, kind=kind)], now)
             standing, steps = "active", [Step("member record", "registered")]
-    more, chosen = provision(broker.admin, checked, standing, password, broker.confined)
+    more, chosen = _on_broker(broker, checked, standing, password)
     return Change(checked, steps + more, chosen)
+
+
+def _on_broker(
+    broker: Broker | None, member: MemberId, standing: str, password: str | None = None
+) -> tuple[list[Step], str | None]:
+    if broker is None:
+        return [Step("broker", f"not configured: run '{MEND} {member}' once it is")], None
+    return provision(broker.admin, member, standing, password, broker.confined)
 
 
 def _entry(event: str, member: str, actor: str, **body: str) -> LedgerEntry:
@@ -89,7 +102,7 @@ def _standing(connection: sa.Connection, member: str) -> str:
 
 
 def suspend(
-    engine: sa.Engine, broker: Broker, member: str, reason: str, actor: str, now: datetime
+    engine: sa.Engine, broker: Broker | None, member: str, reason: str, actor: str, now: datetime
 ) -> Change:
     """Suspend the member: its records are refused from now on, its write ACLs go."""
     with transaction(engine) as connection:
@@ -101,11 +114,13 @@ def suspend(
             steps = [Step("member record", "suspended")]
         else:
             steps = [Step("member record", "suspended already, left as it is")]
-    more, _ = provision(broker.admin, member_id(member), "suspended", confined=broker.confined)
+    more, _ = _on_broker(broker, member_id(member), "suspended")
     return Change(member_id(member), steps + more)
 
 
-def resume(engine: sa.Engine, broker: Broker, member: str, actor: str, now: datetime) -> Change:
+def resume(
+    engine: sa.Engine, broker: Broker | None, member: str, actor: str, now: datetime
+) -> Change:
     """End the member's suspension: its records are accepted again, its write ACLs return."""
     with transaction(engine) as connection:
         standing = _standing(connection, member)
@@ -116,12 +131,12 @@ def resume(engine: sa.Engine, broker: Broker, member: str, actor: str, now: date
             steps = [Step("member record", "resumed")]
         else:
             steps = [Step("member record", "not suspended, left as it is")]
-    more, _ = provision(broker.admin, member_id(member), "active", confined=broker.confined)
+    more, _ = _on_broker(broker, member_id(member), "active")
     return Change(member_id(member), steps + more)
 
 
 def remove(
-    engine: sa.Engine, broker: Broker, member: str, reason: str, actor: str, now: datetime
+    engine: sa.Engine, broker: Broker | None, member: str, reason: str, actor: str, now: datetime
 ) -> Change:
     """Remove the member for good: its keys are revoked, its records refused, its credential
     and ACLs deleted; its row, ledger rows, instructions and history stay."""
@@ -132,14 +147,28 @@ def remove(
             mark_removed(connection, member, actor, now)
             append(connection, [_entry("MEMBER_REMOVED", member, actor, reason=reason)], now)
             steps = [Step("member record", "removed; keys revoked; ledger and history kept")]
-    more, _ = provision(broker.admin, member_id(member), "removed", confined=broker.confined)
+    more, _ = _on_broker(broker, member_id(member), "removed")
     return Change(member_id(member), steps + more)
 
 
-def mend(engine: sa.Engine, broker: Broker, member: str, password: str | None = None) -> Change:
+def mend(
+    engine: sa.Engine, broker: Broker | None, member: str, password: str | None = None
+) -> Change:
     """Make the broker match the member's record again (what drift says is missing or extra).
     A missing credential is created with a new password, shown once."""
     with transaction(engine) as connection:
         standing = _standing(connection, member)
-    steps, chosen = provision(broker.admin, member_id(member), standing, password, broker.confined)
+    steps, chosen = _on_broker(broker, member_id(member), standing, password)
     return Change(member_id(member), steps, chosen)
+
+
+@contextmanager
+def broker_at(options: dict[str, Any], confined: bool) -> Iterator[Broker]:
+    """A Broker on an admin client of its own, closed after the block: membership requests
+    are rare, and kafka-python's admin client is not for sharing between threads."""
+    with broker_errors("could not reach the broker"):
+        admin = open_admin(options)
+    try:
+        yield Broker(admin, confined)
+    finally:
+        admin.close()
