@@ -11,6 +11,7 @@ from alliance_connector.tokens import TokenKey
 from hub.api import (
     audit,
     dashboard,
+    entries,
     flows,
     health,
     hub_keys,
@@ -21,6 +22,7 @@ from hub.api import (
     metrics,
     reports,
     subjects,
+    tasks,
 )
 from hub.api.access import WriteLimiter
 from hub.api.errors import error_body, install_error_handlers
@@ -131,6 +133,8 @@ def create_app(
         keys,
         instructions,
         subjects,
+        entries,
+        tasks,
         lists,
         flows,
         metrics,
