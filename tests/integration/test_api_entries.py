@@ -187,6 +187,11 @@ def test_refused_filter_values_are_not_echoed(api_pg: Api) -> None:
     status, body = api_pg.get("/lists/entries?cursor=SECRET*VALUE", "operator")
     assert status == 400 and body["error"]["code"] == "bad_request"
     assert "SECRET" not in json.dumps(body)
+    # PostgreSQL's text holds no NUL: the store refuses it, a 422 and never a 500.
+    for query in ("q=%00", "cursor=AA", "authority=%00"):
+        status, body = api_pg.get(f"/lists/entries?{query}", "operator")
+        assert status == 422 and body["error"]["code"] == "invalid_value", query
+    assert api_pg.get("/lists/entries/le%00", "operator")[0] == 422
 
 
 @pytest.fixture
