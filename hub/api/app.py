@@ -11,6 +11,7 @@ from alliance_connector.tokens import TokenKey
 from hub.api import (
     audit,
     dashboard,
+    entries,
     flows,
     health,
     hub_keys,
@@ -21,6 +22,7 @@ from hub.api import (
     metrics,
     reports,
     subjects,
+    tasks,
     token_routes,
 )
 from hub.api.access import WriteLimiter
@@ -139,6 +141,8 @@ def create_app(
         keys,
         instructions,
         subjects,
+        entries,
+        tasks,
         lists,
         flows,
         metrics,
