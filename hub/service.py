@@ -13,7 +13,7 @@ from hub.config import Settings
 from hub.errors import ConfigError, HubKeyRefused
 from hub.kafka.clients import KafkaError, broker_error, open_admin
 from hub.kafka.connection import client_options
-from hub.kafka.local_broker import start_local_broker
+from hub.kafka.local_broker import LocalBroker, Say, start_local_broker, to_stderr
 from hub.kafka.topics import ensure_topics, hub_topics
 from hub.ledger.hub_keys import publish_hub_key, published_hub_keys
 from hub.ledger.policy_versions import activate, policy_from
@@ -26,6 +26,7 @@ __all__ = [
     "publish_own_key",
     "prepare_broker",
     "resolve_bootstrap",
+    "resolve_broker",
     "run_worker",
     "stop_on_signals",
 ]
@@ -33,12 +34,20 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def resolve_bootstrap(settings: Settings) -> str:
-    """The configured broker, or the local one started on demand."""
+def resolve_broker(settings: Settings, *, say: Say = to_stderr, sasl: bool = False) -> LocalBroker:
+    """The broker HUB_KAFKA_BOOTSTRAP names (never the hub's to stop: `started` is False), or
+    the local one of that profile, started on demand with its progress passed to `say`;
+    `started` says whether this call started it, and only then is it the caller's to stop."""
     if settings.kafka_bootstrap:
-        return settings.kafka_bootstrap
+        return LocalBroker(settings.kafka_bootstrap, started=False, sasl=sasl)
     log.info("no HUB_KAFKA_BOOTSTRAP: starting the local broker (deploy/kafka/broker)")
-    return start_local_broker(settings.local_broker_script)
+    return start_local_broker(settings.local_broker_script, sasl=sasl, say=say)
+
+
+def resolve_bootstrap(settings: Settings, say: Say = to_stderr) -> str:
+    """The configured broker, or the local one started on demand. The worker leaves a broker
+    it started running when it stops: other workers and tools may be using it by then."""
+    return resolve_broker(settings, say=say).bootstrap
 
 
 def prepare_broker(settings: Settings, bootstrap: str) -> None:

@@ -20,15 +20,16 @@ from hub.api.app import create_app
 from hub.config import Settings
 from hub.demo.alliance import set_up
 from hub.demo.simulators import acknowledge, report
-from hub.errors import ConfigError
+from hub.errors import ConfigError, LocalBrokerError
 from hub.kafka.clients import open_admin
 from hub.kafka.connection import client_options
 from hub.kafka.flows import FlowReader
+from hub.kafka.local_broker import stop_local_broker
 from hub.ledger.policy_versions import activate, policy_from
 from hub.lists.scheduler import run_due
 from hub.pipeline.worker.runner import Worker
 from hub.policy.rules import Policy
-from hub.service import prepare_broker, publish_own_key, resolve_bootstrap, stop_on_signals
+from hub.service import prepare_broker, publish_own_key, resolve_broker, stop_on_signals
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
 
@@ -65,9 +66,33 @@ def run_demo(
     """Run until `stop` is set; without one (the CLI, in the main thread), until SIGINT or
     SIGTERM. The web server runs in a thread of its own, so these signals reach the demo's
     handler, which stops every part in order, rather than uvicorn's, which would re-raise
-    them and end the process before anything is closed."""
+    them and end the process before anything is closed.
+
+    A local broker the demo started (it prints how far along that is) is stopped when the demo
+    stops, however it stops; one that was running already, or HUB_KAFKA_BOOTSTRAP's, is left
+    running."""
     stop = stop or stop_on_signals()
-    bootstrap = resolve_bootstrap(settings)
+    broker = resolve_broker(settings, say=say, sasl=False)
+    try:
+        _run(settings, broker.bootstrap, host, port, say, stop, member_prefix)
+    finally:
+        if broker.started:
+            try:
+                stop_local_broker(settings.local_broker_script, sasl=broker.sasl, say=say)
+            except LocalBrokerError as exc:  # say so, but never hide why the demo stopped
+                say(f"the local broker was not stopped: {exc.detail}")
+        say("demo stopped")
+
+
+def _run(
+    settings: Settings,
+    bootstrap: str,
+    host: str,
+    port: int,
+    say: Callable[[str], None],
+    stop: threading.Event,
+    member_prefix: str,
+) -> None:
     options = client_options(settings, bootstrap)
     engine = open_engine(settings.database_url)
     upgrade(engine)
@@ -129,4 +154,3 @@ def run_demo(
         worker.close()
         flows.close()
         engine.dispose()
-        say("demo stopped")

@@ -60,7 +60,7 @@ def kafka_bootstrap(containers: ExitStack) -> str:
 
         kafka = containers.enter_context(KafkaContainer().with_kraft())
         return str(kafka.get_bootstrap_server())
-    return start_local_broker(BROKER_SCRIPT)
+    return start_local_broker(BROKER_SCRIPT).bootstrap
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,9 @@ class SaslBroker:
 @pytest.fixture(scope="session")
 def kafka_sasl() -> SaslBroker:
     password = os.environ.get("HUB_TEST_KAFKA_SASL_ADMIN_PASSWORD", "admin-secret")
-    bootstrap = os.environ.get("HUB_TEST_KAFKA_SASL_BOOTSTRAP") or start_local_broker(
-        BROKER_SCRIPT, sasl=True
+    bootstrap = (
+        os.environ.get("HUB_TEST_KAFKA_SASL_BOOTSTRAP")
+        or start_local_broker(BROKER_SCRIPT, sasl=True).bootstrap
     )
     return SaslBroker(bootstrap, "admin", password)
 

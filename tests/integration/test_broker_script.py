@@ -1,12 +1,15 @@
-"""deploy/kafka/broker fails fast with one clear line on bad ground, and start is idempotent.
+"""deploy/kafka/broker fails fast with one clear line on bad ground, start is idempotent and
+says whether it started the broker, and an interrupted start leaves no broker behind.
 
 Each failing case runs with its own KAFKA_RUN_DIR and ports, so the shared test broker is never
 touched; a timeout guards "never a hang".
 """
 
 import os
+import signal
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,9 +94,44 @@ def test_start_is_idempotent_status_agrees_and_stop_stops(tmp_path: Path, free_p
 
     address = f"127.0.0.1:{free_port}"
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip().splitlines()[-1] == address
-    assert again.returncode == 0 and again.stdout.strip() == address
+    assert first.stdout.split() == ["started", address]  # who started it, then the address
+    assert f"broker: starting the plain profile on {address}" in first.stderr
+    assert all(line.startswith("broker: ") for line in first.stderr.splitlines())
+    assert again.returncode == 0 and again.stdout.split() == ["running", address]
     assert "already running" in again.stderr
     assert status.returncode == 0 and status.stdout.strip() == address
     assert stopped.returncode == 0
     assert run_broker("status", **own).returncode == 3
+
+
+def test_an_interrupted_start_stops_the_broker_it_was_starting(
+    tmp_path: Path, free_port: int
+) -> None:
+    own = {"KAFKA_RUN_DIR": str(tmp_path), "KAFKA_PORT": str(free_port)}
+    pid_file = tmp_path / "plain" / "broker.pid"
+    starting = subprocess.Popen(
+        [str(BROKER_SCRIPT), "start"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ | own,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not (pid_file.exists() and pid_file.read_text().strip()):
+            assert starting.poll() is None, starting.communicate()
+            assert time.monotonic() < deadline, "the broker was never launched"
+            time.sleep(0.05)
+        broker_pid = int(pid_file.read_text())
+        starting.send_signal(signal.SIGINT)  # what Ctrl-C sends the script
+        out, err = starting.communicate(timeout=60)
+    finally:
+        if starting.poll() is None:
+            starting.kill()
+        run_broker("stop", **own)
+
+    assert starting.returncode != 0 and out == ""
+    assert err.strip().splitlines()[-1] == "broker: interrupted: stopped the broker it was starting"
+    assert not pid_file.exists()
+    with pytest.raises(ProcessLookupError):
+        os.kill(broker_pid, 0)

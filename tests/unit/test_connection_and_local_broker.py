@@ -1,12 +1,12 @@
-from pathlib import Path
+"""Kafka client options from settings, and the settings object (the local broker has
+test_local_broker.py)."""
 
 import pytest
 from pydantic import SecretStr
 
 from hub.config import Settings
-from hub.errors import ConfigError, LocalBrokerError
+from hub.errors import ConfigError
 from hub.kafka.connection import client_options
-from hub.kafka.local_broker import start_local_broker
 
 
 def test_plaintext_options_carry_no_credentials() -> None:
@@ -39,27 +39,3 @@ def test_settings_are_frozen_and_read_from_hub_environment(
     assert settings.database_url == "postgresql+psycopg://h@db/hub"
     with pytest.raises(ValueError, match="frozen"):
         settings.database_url = "sqlite://"
-
-
-def write_script(tmp_path: Path, body: str) -> Path:
-    script = tmp_path / "broker"
-    script.write_text("#!/usr/bin/env bash\n" + body)
-    script.chmod(0o755)
-    return script
-
-
-def test_local_broker_address_is_the_last_stdout_line(tmp_path: Path) -> None:
-    script = write_script(tmp_path, 'echo "noise" ; echo "127.0.0.1:19092"\n')
-    assert start_local_broker(script) == "127.0.0.1:19092"
-
-
-def test_local_broker_failure_surfaces_the_scripts_last_line(tmp_path: Path) -> None:
-    script = write_script(tmp_path, 'echo "broker: Java not found: install a JDK" >&2; exit 1\n')
-    with pytest.raises(LocalBrokerError) as raised:
-        start_local_broker(script)
-    assert raised.value.detail == "broker: Java not found: install a JDK"
-
-
-def test_missing_script_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(LocalBrokerError, match="HUB_KAFKA_BOOTSTRAP"):
-        start_local_broker(tmp_path / "nope")
