@@ -135,12 +135,22 @@ def keys_generate(
 def demo(
     host: Annotated[str, typer.Option(help="Address the dashboard serves on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port the dashboard serves on.")] = 8000,
+    plaintext: Annotated[
+        bool,
+        typer.Option(
+            "--plaintext",
+            help="Use the local broker's PLAINTEXT development profile (no SCRAM, no ACLs) "
+            "instead of its SASL profile.",
+        ),
+    ] = False,
 ) -> None:
-    """Run a small alliance on the embedded defaults (local broker, SQLite): the hub, three
-    simulated members and the dashboard, until Ctrl-C."""
+    """Run a small alliance on the embedded defaults (local broker with SASL/SCRAM and ACLs,
+    SQLite): the hub, three simulated members each connected with its own credential, and the
+    console, until Ctrl-C."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     quiet_client_logs(logging.ERROR)
-    run_demo(Settings(), host, port, say=lambda line: print(line, flush=True))
+    say = lambda line: print(line, flush=True)  # noqa: E731
+    run_demo(Settings(), host, port, say=say, confined=not plaintext)
 
 
 def main() -> None:

@@ -1,7 +1,9 @@
-"""Setting up the demo alliance: three members with keys and topics, a sample list imported,
+"""Setting up the demo alliance: three members onboarded as a real alliance onboards them
+(record, key, topics, SCRAM credential and ACLs on a confined broker), a sample list imported,
 an operator token for the dashboard."""
 
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,14 +14,12 @@ from alliance_connector.identifiers import Identifier, IdentifierScheme, uscc_ch
 from alliance_connector.messages import SignalCategory
 from alliance_connector.signing import SigningKey
 from alliance_connector.tokens import TokenKey
-from alliance_connector.topics import member_id
 from hub.api.tokens import issue_token
-from hub.kafka.clients import KafkaAdminClient
-from hub.kafka.topics import ensure_topics, member_topics
 from hub.lists.imports import apply_import
 from hub.lists.reading import read_list_file
+from hub.membership.lifecycle import Broker, add
 from hub.policy.rules import Policy
-from hub.store.members import add_key, member_ids, register_member
+from hub.store.members import add_key
 
 __all__ = ["DEMO_MEMBERS", "DemoMember", "listed_uscc", "set_up"]
 
@@ -37,6 +37,8 @@ class DemoMember:
     member_id: str
     kind: str
     key: SigningKey
+    # Its broker password on a confined broker (None on a PLAINTEXT one); never printed.
+    password: str | None
 
 
 def listed_uscc(n: int) -> Identifier:
@@ -65,24 +67,33 @@ def _sample_list(path: Path, now: datetime) -> Path:
 
 
 def set_up(
-    engine: sa.Engine, admin: KafkaAdminClient, policy: Policy, workdir: Path, prefix: str = ""
+    engine: sa.Engine, broker: Broker, policy: Policy, workdir: Path, prefix: str = ""
 ) -> tuple[list[DemoMember], TokenKey, str]:
-    """Register the members (once), import the sample list, issue an operator token.
-    `prefix` keeps several demos on one broker apart (the tests share theirs)."""
+    """Onboard the members (registered once; a fresh key and broker password every run), import
+    the sample list, issue an operator token. `prefix` keeps several demos on one broker apart
+    (the tests share theirs)."""
     now = datetime.now(UTC)
     demo: list[DemoMember] = []
+    for short, kind, name in DEMO_MEMBERS:
+        # Supplied, so a demo run again knows the password it set; kept in memory only.
+        password = secrets.token_urlsafe(24) if broker.confined else None
+        change = add(
+            engine,
+            broker,
+            f"{prefix}{short}",
+            kind,
+            name,
+            list(SignalCategory),
+            "demo",
+            now,
+            password,
+        )
+        key = SigningKey.generate()  # a fresh key per run; old ones simply expire
+        with engine.begin() as connection:
+            add_key(connection, change.member, key.verify_key, now - timedelta(minutes=5))
+        demo.append(DemoMember(change.member, kind, key, password))
     with engine.begin() as connection:
-        known = set(member_ids(connection))
-        for short, kind, name in DEMO_MEMBERS:
-            member = f"{prefix}{short}"
-            key = SigningKey.generate()  # a fresh key per run; old ones simply expire
-            if member not in known:
-                register_member(connection, member, kind, name, list(SignalCategory), now)
-            add_key(connection, member, key.verify_key, now - timedelta(minutes=5))
-            demo.append(DemoMember(member, kind, key))
         token = issue_token(connection, "operator", None, "demo operator", now)
-    for joined in demo:
-        ensure_topics(admin, member_topics(member_id(joined.member_id)))
     read = read_list_file(_sample_list(workdir / "sample-blacklist.csv", now))
     with engine.begin() as connection:
         apply_import(connection, read.entries, "demo", "sample-blacklist.csv", policy, now)

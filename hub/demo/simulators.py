@@ -48,13 +48,14 @@ def _signal(member: DemoMember, rng: random.Random) -> CreditSignal:
 def report(
     member: DemoMember,
     token_key: TokenKey,
-    bootstrap: str,
+    broker: BrokerConnection,
     stop: threading.Event,
     per_second: float = 2.0,
 ) -> None:
-    """Publish realistic signals until `stop`, about `per_second` of them."""
+    """Publish realistic signals until `stop`, about `per_second` of them, connected as the
+    member itself (`broker` carries its own credential when the broker is confined)."""
     rng = random.Random(member.member_id)  # noqa: S311 - simulated traffic, not secrets
-    publisher = Publisher(member.member_id, member.key, token_key, BrokerConnection(bootstrap))
+    publisher = Publisher(member.member_id, member.key, token_key, broker)
     try:
         while not stop.wait(rng.expovariate(per_second)):
             publisher.report(_signal(member, rng))
@@ -65,12 +66,10 @@ def report(
 
 
 def acknowledge(
-    member: DemoMember, hub_key: VerifyKey, bootstrap: str, stop: threading.Event
+    member: DemoMember, hub_key: VerifyKey, broker: BrokerConnection, stop: threading.Event
 ) -> None:
     """Execute and acknowledge every instruction until `stop`, after a human-like delay."""
-    listener = InstructionListener(
-        member.member_id, [hub_key], member.key, BrokerConnection(bootstrap)
-    )
+    listener = InstructionListener(member.member_id, [hub_key], member.key, broker)
     rng = random.Random(member.member_id + "-acks")  # noqa: S311 - simulated delays
     try:
         while not stop.is_set():

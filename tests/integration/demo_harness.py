@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -38,8 +39,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def demo_running(kafka_bootstrap: str, prefix: str, folder: Path) -> Iterator[RunningDemo]:
+def demo_running(
+    kafka_bootstrap: str, prefix: str, folder: Path, sasl_admin: tuple[str, str] | None = None
+) -> Iterator[RunningDemo]:
+    """The demo on `kafka_bootstrap`: PLAINTEXT, or with `sasl_admin` (user, password) the
+    SASL broker, the hub as that super-user and each member with its own credential."""
+    confined: dict[str, Any] = {}
+    if sasl_admin is not None:
+        confined = {
+            "kafka_security_protocol": "SASL_PLAINTEXT",
+            "kafka_sasl_username": sasl_admin[0],
+            "kafka_sasl_password": sasl_admin[1],
+        }
     settings = Settings(
+        **confined,
         kafka_bootstrap=kafka_bootstrap,
         database_url=f"sqlite:///{folder / 'demo.sqlite3'}",
         hub_key_path=folder / "hub.pem",
