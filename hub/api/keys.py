@@ -31,8 +31,15 @@ from hub.store.members import (
 router = APIRouter(tags=["keys"])
 
 
+# Printable, no spaces or quotes: it appears in logs, URLs (/keys/{id}/revoke) and CSV cells.
+KEY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$"
+
+
 class KeyIn(BaseModel):
     public_key_b64: str = Field(min_length=40, max_length=60)
+    # The id the member's signer puts in `key_id` (wire contract §5: any id registered with
+    # the hub works); default "ed25519:" + the first 16 hex digits of SHA-256(key).
+    key_id: str | None = Field(default=None, pattern=KEY_ID_PATTERN, max_length=64)
     # On rotation: how long the member's current keys stay valid beside the new one.
     overlap_s: int | None = Field(default=None, ge=0, le=90 * 24 * 3600)
 
@@ -79,7 +86,7 @@ def register_key(
     that many seconds from now (a rotation)."""
     try:
         raw = base64.b64decode(body.public_key_b64, validate=True)
-        key = VerifyKey(key_id_for(raw), raw)
+        key = VerifyKey(body.key_id or key_id_for(raw), raw)
     except (ValueError, binascii.Error) as exc:
         raise ApiError(f"public_key_b64: {exc}") from exc
     now = datetime.now(UTC)
@@ -92,7 +99,7 @@ def register_key(
             add_key(connection, member_id, key, now)
             stored = stored_key(connection, key.key_id)
     except StoreConflict as exc:
-        raise Conflict(f"key {key.key_id!r} is registered already") from exc
+        raise Conflict("a key with this id is registered already") from exc
     return _out(stored)
 
 
