@@ -122,7 +122,7 @@ def test_a_configured_broker_is_never_started(tmp_path: Path) -> None:
 
 
 def run_demo_with(
-    monkeypatch: pytest.MonkeyPatch, settings: Settings, fails: bool = False
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, fails: bool = False, confined: bool = False
 ) -> list[str]:
     """run_demo with everything after the broker's start replaced by a stub."""
     bootstraps: list[str] = []
@@ -134,7 +134,7 @@ def run_demo_with(
 
     monkeypatch.setattr(demo_run, "_run", stub)
     said: list[str] = []
-    demo_run.run_demo(settings, say=said.append, stop=threading.Event())
+    demo_run.run_demo(settings, say=said.append, stop=threading.Event(), confined=confined)
     assert bootstraps == [settings.kafka_bootstrap or "127.0.0.1:19092"]
     return said
 
@@ -189,3 +189,11 @@ esac
         "the local broker was not stopped: broker: could not stop it",
         "demo stopped",
     ]
+
+
+def test_the_demo_runs_on_the_sasl_profile_unless_told_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(kafka_bootstrap=None, local_broker_script=write_script(tmp_path, STARTS))
+    run_demo_with(monkeypatch, settings, confined=True)
+    assert calls(tmp_path) == ["start --sasl", "stop --sasl"]
