@@ -29,6 +29,7 @@ __all__ = [
     "KafkaError",
     "KafkaProducer",
     "OffsetAndMetadata",
+    "RECONNECT",
     "TopicPartition",
     "broker_error",
     "broker_errors",
@@ -39,19 +40,34 @@ __all__ = [
 ]
 
 
+# How every hub client waits for a broker that went away, for all of them in one place
+# (docs/worker.md, "Broker outages"). kafka-python backs off exponentially up to 30 s by
+# default, so a worker resumed 3 to 28 s after a broker restart; a hub has a few brokers and
+# a handful of clients each, so trying again every second at most costs nothing and resumes
+# within about a second of the broker answering. A request the broker does not answer within
+# 20 s is failed and retried (kafka-python's consumer default is 305 s), still well above a
+# healthy broker's slowest answer and above the worker's 10 s session timeout, as the group
+# protocol needs.
+RECONNECT = {
+    "reconnect_backoff_ms": 100,
+    "reconnect_backoff_max_ms": 1_000,
+    "request_timeout_ms": 20_000,
+}
+
+
 def open_consumer(options: dict[str, Any], **tuning: Any) -> KafkaConsumer:
     """A consumer on the connection `options` (hub.kafka.connection), with the site's tuning."""
-    return KafkaConsumer(**tuning, **options)
+    return KafkaConsumer(**(RECONNECT | tuning | options))
 
 
 def open_producer(options: dict[str, Any], **tuning: Any) -> KafkaProducer:
     """A producer on the connection `options`, with the site's tuning (acks, linger, ...)."""
-    return KafkaProducer(**tuning, **options)
+    return KafkaProducer(**(RECONNECT | tuning | options))
 
 
 def open_admin(options: dict[str, Any], **tuning: Any) -> KafkaAdminClient:
     """An admin client on the connection `options`."""
-    return KafkaAdminClient(**tuning, **options)
+    return KafkaAdminClient(**(RECONNECT | tuning | options))
 
 
 def quiet_client_logs(level: int = logging.WARNING) -> None:
