@@ -17,8 +17,25 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def open_engine(url: str) -> sa.Engine:
-    """An engine for `url` (sqlite:///… or postgresql+psycopg://…); connects lazily."""
+# The worker's bounds on PostgreSQL (issue 18). A worker's batch holds the ledger head's row
+# lock until it commits; a worker that stops inside it (SIGSTOP, a swapped-out VM, a debugger)
+# would hold it, and stall every other worker, for as long as it stays stopped. The server ends
+# a session idle inside a transaction for 10 s (a batch's statements come milliseconds apart;
+# its longest pause, shaping a 500-record batch, is well under a second): the transaction rolls
+# back, the lock goes, and the stopped worker, once resumed, sees its connection gone
+# (StoreUnavailable), retries the batch and finds it stored by the worker that took over.
+# A lock wait or a statement over 30 s fails the same retriable way, so no batch waits
+# unbounded behind another transaction (a large list import holds the ledger lock that long).
+WORKER_SESSION_LIMITS = (
+    "-c idle_in_transaction_session_timeout=10000 -c lock_timeout=30000 -c statement_timeout=30000"
+)
+
+
+def open_engine(url: str, worker: bool = False) -> sa.Engine:
+    """An engine for `url` (sqlite:///… or postgresql+psycopg://…); connects lazily. A
+    `worker` engine's PostgreSQL sessions carry WORKER_SESSION_LIMITS. (SQLite has no server
+    to end a stopped process's transaction: there, a stopped worker holding the write lock
+    stalls the others until it resumes; docs/worker.md.)"""
     parsed = sa.make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
     connect_args: dict[str, object] = {}
@@ -31,6 +48,8 @@ def open_engine(url: str) -> sa.Engine:
         # a generic plan, blind to the values: for the worker's per-batch IN lists that plan
         # scanned the whole table (58 ms a batch where the planned query took 4 ms).
         connect_args["prepare_threshold"] = None
+        if worker:
+            connect_args["options"] = WORKER_SESSION_LIMITS
     # A server may drop a pooled connection; a file cannot. The ping is a statement per
     # transaction, which the worker runs several of per batch.
     engine = sa.create_engine(url, pool_pre_ping=not sqlite, connect_args=connect_args)

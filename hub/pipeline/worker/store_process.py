@@ -222,7 +222,7 @@ class _Store:
         self._setup = setup
         self._report = report
         hub_key = SigningKey.from_seed(setup.hub_seed, setup.hub_key_id)
-        self._engine = open_engine(setup.database_url)
+        self._engine = open_engine(setup.database_url, worker=True)
         self._checkpoints = BackgroundCheckpoints(self._engine)
         self._producer = open_producer(
             setup.kafka_options,
