@@ -15,6 +15,7 @@ from tests.unit.test_checks import CONTEXT, TOPIC, envelope
 
 HOUR = timedelta(hours=1)
 
+
 @pytest.mark.parametrize(
     ("period", "refused"),
     [
@@ -34,11 +35,13 @@ def test_a_record_inside_a_suspension_is_refused(period: SuspendedPeriod, refuse
     else:
         assert isinstance(outcome, AcceptedSignal)
 
+
 def test_suspension_is_decided_before_the_key() -> None:
     # A removed member's keys are revoked too; the reason given is its standing.
     context = dataclasses.replace(CONTEXT, suspensions={"shop-a": (SuspendedPeriod(AT, None),)})
     outcome = check_record(envelope(key_id="ed25519:unknown").to_bytes(), TOPIC, AT, context)
     assert isinstance(outcome, Rejection) and outcome.reason is Reason.MEMBER_SUSPENDED
+
 
 def test_another_members_suspension_does_not_touch_this_one() -> None:
     context = dataclasses.replace(CONTEXT, suspensions={"shop-b": (SuspendedPeriod(AT, None),)})
