@@ -23,8 +23,10 @@ from hub.api.console_csrf import csrf_token
 from hub.api.console_labels import NAV, label
 from hub.api.errors import status_of
 from hub.api.tokens import Principal, find_principal
+from hub.domain.china_time import CHINA
 from hub.errors import HubError
 from hub.store.errors import reading
+from hub.store.timestamps import as_utc
 from hub.templates import templates
 
 __all__ = ["Build", "Title", "page", "render", "signed_in"]
@@ -34,11 +36,15 @@ Build = Callable[[Principal], tuple[str, Mapping[str, object]]]
 
 
 def _when(value: datetime | None) -> str:
-    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+    # China time, the operators' own: a listing dated 11-20 shows as 11-20, not 11-19 16:00.
+    # A naive value is SQLite's UTC (hub.store.timestamps).
+    if value is None:
+        return "—"
+    return as_utc(value).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def _show(value: object) -> str:
-    """A cell's text: dates in UTC to the minute, lists joined, nothing as a dash."""
+    """A cell's text: dates in China time to the minute, lists joined, nothing as a dash."""
     if value is None:
         return "—"
     if isinstance(value, datetime):

@@ -98,6 +98,7 @@ def test_operators_work_and_auditors_read_in_the_console(
             assert again == "refused" and form.get_attribute("data-status") == "409"
             problem = form.find_element(By.CSS_SELECTOR, ".problem")
             assert problem.get_attribute("data-code") == "conflict"
+            shot(driver, "members-onboard-refused")
             driver.get(f"{demo.url}/console/members")
             assert driver.find_elements(By.CSS_SELECTOR, f"tr[data-member='{newcomer}']")
             shot(driver, "members")
@@ -122,6 +123,7 @@ def test_operators_work_and_auditors_read_in_the_console(
             headings = [th.text for th in problem.find_elements(By.TAG_NAME, "th")]
             assert headings == ["line", "field", "rule"]
             assert problem.find_elements(By.CSS_SELECTOR, "tr td")
+            driver.execute_script("arguments[0].scrollIntoView()", upload)
             shot(driver, "lists-import-refused")
             good = tmp_path / "good.csv"
             good.write_text(
