@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from alliance_connector.signing import SigningKey
 from hub.store.operator_tasks import NewTask, add_task, task_id
 from hub.store.schema import presences, subject_identifiers
 from tests.integration.test_api import Api, bearer
@@ -191,3 +192,54 @@ def test_bearer_writes_are_unchanged(api: Api) -> None:
         headers=bearer(api, "operator"),
     )
     assert moved.status_code == 200, moved.text
+
+
+@SQLITE
+def test_every_form_posts_to_an_api_route(api: Api) -> None:
+    sign_in(api, "operator")
+    posts: set[str] = set()
+    for path in PAGES:
+        posts |= set(re.findall(r'<form data-post="([^"]+)"', api.client.get(path).text))
+    schema = api.client.get("/openapi.json").json()["paths"]
+    writes = [
+        re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$")
+        for path, methods in schema.items()
+        if "post" in methods
+    ]
+    assert len(posts) > 10
+    for post in posts:
+        assert any(w.match(post) for w in writes), post
+
+
+@SQLITE
+def test_member_forms_work_through_the_cookie(api: Api) -> None:
+    own = {"X-CSRF-Token": sign_in(api, "operator")}
+    first, second = SigningKey.generate().verify_key, SigningKey.generate().verify_key
+    made = api.client.post("/members/mall/keys", json={"public_key_b64": first.b64}, headers=own)
+    assert made.status_code == 201, made.text
+    rotated = {"public_key_b64": second.b64, "overlap_s": 60}
+    assert api.client.post("/members/mall/keys", json=rotated, headers=own).status_code == 201
+    for step, body in (("suspend", {"reason": "检查"}), ("resume", {}), ("mend", {})):
+        done = api.client.post(f"/members/mall/{step}", json=body, headers=own)
+        assert done.status_code == 200, (step, done.text)
+        assert done.json()["steps"]
+    page = api.client.get("/console/members/mall").text
+    assert made.json()["key_id"] in page and "/revoke" in page
+    revoked = api.client.post(f"/keys/{made.json()['key_id']}/revoke", headers=own)
+    assert revoked.status_code == 200
+    entry = {
+        "entry_id": "c-1",
+        "list_type": "BLACKLIST",
+        "category": "COUNTERFEIT",
+        "subject_name": "某店",
+        "uscc": uscc(40),
+        "authority": "某局",
+        "document_no": "某文1号",
+        "province": "浙江省",
+        "city": "",  # the form sends it empty (data-empty): the file's rules want the key
+        "listed_at": "2026-11-20",
+    }
+    added = api.client.post("/lists/entries", json=entry, headers=own)  # the add form's shape
+    assert added.status_code == 201, added.text
+    missing = api.client.post("/lists/entries", json={"entry_id": "c-2"}, headers=own)
+    assert missing.status_code == 422 and missing.json()["error"]["detail"]["problems"]
