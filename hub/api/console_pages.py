@@ -12,6 +12,7 @@ writes happen, and a form shows the API's typed error as the API gave it.
 Auditors get the same pages without the forms; the API refuses them anyway.
 """
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -43,12 +44,17 @@ def _when(value: datetime | None) -> str:
     return as_utc(value).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
+_ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)$")
+
+
 def _show(value: object) -> str:
     """A cell's text: dates in China time to the minute, lists joined, nothing as a dash."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
         return _when(value)
+    if isinstance(value, str) and _ISO.match(value):  # GET /subjects gives its times as text
+        return _when(datetime.fromisoformat(value))
     if isinstance(value, list | tuple):
         return ", ".join(_show(v) for v in value) or "—"
     return str(value)
