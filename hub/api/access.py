@@ -1,5 +1,9 @@
 """Who may call what: bearer tokens, roles, and the limits every write is held to.
 
+Browsers (the console, hub.api.console_pages) authenticate with the session cookie instead of
+the header: it admits reads, and writes only with the page's CSRF token from the console's own
+origin (hub.api.console_csrf); any other cookie write is 403 forbidden.
+
 Roles: an operator does everything; an auditor reads everything and writes nothing; a member
 reads its own instructions, acks and rejects, and another member's answer 404 (not 403: a
 member must not learn what exists elsewhere).
@@ -14,6 +18,7 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
+from hub.api.console_csrf import SAFE_METHODS, check_cookie_write
 from hub.api.errors import Forbidden, NotFound, RateLimited, Unauthenticated
 from hub.api.tokens import Principal, find_principal
 from hub.store.errors import reading
@@ -29,13 +34,13 @@ __all__ = [
 ]
 
 READERS = ("operator", "auditor")
-# The dashboard's session cookie (see hub.api.dashboard): admits GET requests only.
+# The console's session cookie (see hub.api.dashboard): reads, and writes with a CSRF token.
 SESSION_COOKIE = "ah_session"
 
 
 # Declares HTTP bearer in the OpenAPI description, on every route that depends on `caller`, so
 # clients see how to authenticate. It decides nothing (auto_error off): `caller` reads the
-# header itself, because a GET may instead carry the dashboard's session cookie.
+# header itself, because a browser's request may instead carry the console's session cookie.
 BEARER = HTTPBearer(
     auto_error=False,
     scheme_name="bearer",
@@ -44,11 +49,15 @@ BEARER = HTTPBearer(
 
 
 def caller(request: Request, _bearer: object = Depends(BEARER)) -> Principal:  # noqa: B008
-    """The principal of the request's bearer token; 401 without a valid one."""
+    """The principal of the request's bearer token, or of its session cookie when it has no
+    header; 401 without a valid one, 403 for a cookie write without the CSRF token."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if not header and request.method == "GET":
-        scheme, token = "bearer", request.cookies.get(SESSION_COOKIE, "")
+    session = request.cookies.get(SESSION_COOKIE, "")
+    if not header and session:
+        if request.method not in SAFE_METHODS:
+            check_cookie_write(request, session)
+        scheme, token = "bearer", session
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
     engine: sa.Engine = request.app.state.engine

@@ -10,6 +10,10 @@ from fastapi import FastAPI
 from alliance_connector.tokens import TokenKey
 from hub.api import (
     audit,
+    console_documents,
+    console_lists,
+    console_members,
+    console_work,
     dashboard,
     entries,
     flows,
@@ -150,6 +154,10 @@ def create_app(
         reports,
         token_routes,
         dashboard,
+        console_members,
+        console_lists,
+        console_work,
+        console_documents,
     )
     for module in routers:
         app.include_router(module.router)

@@ -1,20 +1,23 @@
-"""The operators' dashboard at `/`: a plain page whose charts (drawn in SVG by a few lines of
+"""The console's front page at `/`: the dashboard, whose charts (drawn in SVG by a few lines of
 its own script, nothing fetched from elsewhere) refresh every two seconds from
-/dashboard/data.
+/dashboard/data, and the console's sign-in and sign-out.
 
-A browser signs in by posting a token to /session, which sets an HttpOnly, SameSite=Strict
-cookie. The cookie admits GET requests only: every write still needs the bearer header, so a
-forged cross-site request can change nothing.
+A browser signs in by posting an operator or auditor token to /session (members may not: a
+member sees only itself, through the API), which sets an HttpOnly, SameSite=Strict cookie.
+The cookie admits reads; it admits a write only with the page's CSRF token in the
+X-CSRF-Token header and from the console's own origin (hub.api.console_csrf), so a forged
+cross-site request can change nothing. DELETE /session signs out.
 """
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from hub.api.access import READERS, SESSION_COOKIE, require
+from hub.api.console_pages import page
 from hub.api.errors import Forbidden, Unauthenticated
 from hub.api.tokens import Principal, find_principal
 from hub.errors import BrokerError
@@ -35,12 +38,7 @@ class SessionIn(BaseModel):
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def dashboard(request: Request) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
-    with reading(request.app.state.engine) as connection:
-        principal = find_principal(connection, token) if token else None
-    if principal is None or principal.role not in READERS:
-        return RedirectResponse("/login", status_code=303)
-    return HTMLResponse(templates("hub.api").get_template("dashboard.html").render())
+    return page(request, ("总览", "Dashboard"), lambda _: ("dashboard.html", {}))
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
