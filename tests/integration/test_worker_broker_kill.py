@@ -105,7 +105,7 @@ def test_a_commit_lost_to_a_broker_kill_is_sent_again(
     with RunningWorker(alliance.worker()) as worker:
         publish(60)
         wait_until(lambda: committed() == 60, what="the first 60 committed")
-        store_pid = int(worker._store._process.pid)  # type: ignore[union-attr]  # noqa: SLF001
+        store_pid = int(worker._store._process.pid)  # type: ignore[union-attr,arg-type]  # noqa: SLF001
         os.kill(store_pid, signal.SIGSTOP)
         try:
             publish(20)

@@ -1,11 +1,8 @@
 """Offsets stay pending until a commit carrying them is accepted: a failed commit is sent again
 (issue 18: a partition that got nothing more kept its committed offset behind the ledger)."""
 
-import pytest
-
 from hub.kafka.clients import OffsetAndMetadata, TopicPartition
-from hub.pipeline.worker import commits
-from hub.pipeline.worker.commits import PendingCommits
+from hub.pipeline.worker.commits import RETRY_AFTER_S, PendingCommits
 
 A, B = TopicPartition("alliance.signals.a", 0), TopicPartition("alliance.signals.b", 0)
 
@@ -14,19 +11,16 @@ def at(offset: int) -> OffsetAndMetadata:
     return OffsetAndMetadata(offset, "", -1)
 
 
-def test_a_failed_commit_is_sent_again_until_one_is_accepted(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_failed_commit_is_sent_again_until_one_is_accepted() -> None:
     clock = [100.0]
-    monkeypatch.setattr(commits.time, "monotonic", lambda: clock[0])
-    pending = PendingCommits()
+    pending = PendingCommits(clock=lambda: clock[0])
     pending.add({A: at(60)})
     sent = pending.to_send({A})
     assert sent == {A: at(60)}
     pending.answered(sent, RuntimeError("NodeNotReadyError: coordinator"))
     assert pending.failures == 1
     assert pending.to_send({A}) == {}  # not within the second after a failure
-    clock[0] += commits.RETRY_AFTER_S
+    clock[0] += RETRY_AFTER_S
     # Nothing new was stored, and still the offset goes out again.
     again = pending.to_send({A})
     assert again == {A: at(60)}

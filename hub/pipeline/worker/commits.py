@@ -13,6 +13,7 @@ whatever is pending then.
 
 import threading
 import time
+from collections.abc import Callable
 
 from hub.kafka.clients import OffsetAndMetadata, TopicPartition
 
@@ -27,7 +28,8 @@ class PendingCommits:
     """The highest stored offset per partition not yet confirmed; thread-safe, since commit
     answers arrive on the consumer's network thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._pending: Offsets = {}
         self._in_flight = False
         self._not_before = 0.0  # monotonic time before which a failed commit is not resent
@@ -48,7 +50,7 @@ class PendingCommits:
         stop, which waits for its answer)."""
         with self._lock:
             self._pending = {tp: o for tp, o in self._pending.items() if tp in owned}
-            waiting = self._in_flight or time.monotonic() < self._not_before
+            waiting = self._in_flight or self._clock() < self._not_before
             if not self._pending or (waiting and not force):
                 return {}
             self._in_flight = True
@@ -61,7 +63,7 @@ class PendingCommits:
             self._in_flight = False
             if failure is not None:
                 self.failures += 1
-                self._not_before = time.monotonic() + RETRY_AFTER_S
+                self._not_before = self._clock() + RETRY_AFTER_S
                 return
             self.failures = 0
             for tp, offset in sent.items():
