@@ -26,6 +26,7 @@ from alliance_connector import (
 from alliance_connector.messages import AckStatus, CreditSignal
 from alliance_connector.publisher import prepare_signal
 from hub.ledger.verify import verify
+from hub.store.member_standing import open_suspension
 from hub.store.members import add_key, revoke_key
 from hub.store.schema import accepted_signals, instructions, ledger, rejects
 from tests.envelopes import resigned
@@ -45,12 +46,14 @@ def envelope_bytes(
 def test_every_reason_code_is_produced_and_the_worker_goes_on(alliance: Alliance) -> None:
     shop = alliance.join("shop", categories=CATEGORY_LIMITED)
     other = alliance.join("other")
+    suspended = alliance.join("suspended")
     alliance.blacklist("entry-r", USCC)
     now = datetime.now(UTC)
     revoked, expired = SigningKey.generate(), SigningKey.generate()
     with alliance.engine.begin() as connection:
         add_key(connection, shop.id, revoked.verify_key, now - timedelta(days=2))
         revoke_key(connection, revoked.key_id, now - timedelta(hours=1))
+        open_suspension(connection, suspended.id, "audit", "test", now - timedelta(hours=1))
         add_key(
             connection,
             shop.id,
@@ -79,6 +82,15 @@ def test_every_reason_code_is_produced_and_the_worker_goes_on(alliance: Alliance
 
     cases: list[tuple[str, bytes, Reason]] = [
         (signals_topic(shop.id), b"\x00" * 70_000, Reason.OVERSIZE),
+        (
+            signals_topic(suspended.id),
+            envelope_bytes(
+                alliance.signal("suspended", SignalCategory.FAKE_TRANSACTION, USCC),
+                suspended.key,
+                suspended.id,
+            ),
+            Reason.MEMBER_SUSPENDED,
+        ),
         (signals_topic(shop.id), b"\x02garbage", Reason.DECODE_ERROR),
         (
             signals_topic(shop.id),
@@ -217,7 +229,7 @@ def test_every_reason_code_is_produced_and_the_worker_goes_on(alliance: Alliance
             opened = open_verified(value, lambda s, k: hub_key, HUB_SIGNER)
         except Exception:  # noqa: BLE001, S112 - other tests' hubs sign with other keys
             continue
-        if opened.record["topic"].endswith((shop.id, other.id)):
+        if opened.record["topic"].endswith((shop.id, other.id, suspended.id)):
             ours_published.append(Reason(opened.record["reason"]))
     assert sorted(ours_published) == sorted(expected)
 
