@@ -17,6 +17,7 @@
     │   └── ImportRefused      an import file has bad rows; nothing was written
     ├── MembershipError        a member cannot be added, suspended, resumed or removed as asked
     │   ├── UnknownMember      no member has this id
+    │   ├── ReservedMemberId   the id belongs to the hub (its broker user, its group prefix)
     │   └── StandingConflict   the member's standing does not allow it (resume a removed one)
     ├── PolicyError            a policy file is malformed; every problem is listed
     ├── TokenRefused           an API token cannot be issued (hub.api.tokens)
@@ -127,6 +128,13 @@ class UnknownMember(MembershipError):
     def __init__(self) -> None:
         # The id is not repeated: it came from the caller, and may be anything it typed.
         super().__init__("no registered member has this id (see GET /members)")
+
+
+class ReservedMemberId(MembershipError):
+    def __init__(self) -> None:
+        super().__init__(
+            "member_id: this id is reserved for the hub (its broker user or group prefix)"
+        )
 
 
 class StandingConflict(MembershipError):

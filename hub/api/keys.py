@@ -18,6 +18,7 @@ from hub.api.errors import ApiError, Conflict, NotFound
 from hub.api.tokens import Principal
 from hub.errors import StoreConflict
 from hub.store.errors import reading, transaction
+from hub.store.member_standing import is_removed
 from hub.store.members import (
     StoredKey,
     add_key,
@@ -94,6 +95,8 @@ def register_key(
         with transaction(request.app.state.engine) as connection:
             if not is_member(connection, member_id):
                 raise NotFound("no member has this id")
+            if is_removed(connection, member_id):
+                raise Conflict("the member was removed from the alliance: it takes no keys")
             if body.overlap_s is not None:
                 end_current_keys(connection, member_id, now + timedelta(seconds=body.overlap_s))
             add_key(connection, member_id, key, now)

@@ -2,7 +2,6 @@
 report: the record, then its topics, credential and ACLs on the broker); operators and
 auditors list them and see one with its drift from the broker."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -17,7 +16,7 @@ from hub.api.tokens import Principal
 from hub.errors import StoreConflict
 from hub.membership import lifecycle
 from hub.membership.inspection import MemberView, view_member
-from hub.membership.lifecycle import Broker, Change, broker_at
+from hub.membership.lifecycle import Broker, Change
 from hub.store.errors import reading
 from hub.store.member_reads import all_members
 
@@ -79,14 +78,11 @@ class MemberDetail(MemberOut):
     mend: str | None  # the command that makes the broker match, when it drifted
 
 
-def membership_broker(request: Request) -> Iterator[Broker | None]:
-    """The broker members are provisioned on, for one request; None if the API has none."""
+def membership_broker(request: Request) -> Broker | None:
+    """The broker members are provisioned on (reached only when a step needs it); None if
+    the API has none."""
     options = request.app.state.broker_options
-    if options is None:
-        yield None
-        return
-    with broker_at(options, request.app.state.kafka_confined) as broker:
-        yield broker
+    return None if options is None else Broker(options, request.app.state.kafka_confined)
 
 
 BrokerDep = Annotated[Broker | None, Depends(membership_broker)]

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from hub.domain.roles import API_ROLES
 from hub.errors import TokenRefused
+from hub.store.member_standing import is_removed
 from hub.store.members import is_member
 from hub.store.tokens import find_live_token, insert_token, revoke
 
@@ -44,6 +45,8 @@ def issue_token(
     if member_id is not None and not is_member(connection, member_id):
         # Checked here, not left to the foreign key, whose error would surface as a traceback.
         raise TokenRefused("member", "no registered member has this id (see GET /members)")
+    if member_id is not None and is_removed(connection, member_id):
+        raise TokenRefused("member", "the member was removed from the alliance")
     token_id = secrets.token_hex(8)
     token = f"{_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
     insert_token(connection, token_id, _digest(token), role, member_id, label, now)

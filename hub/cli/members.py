@@ -15,7 +15,7 @@ from hub.config import Settings
 from hub.kafka.connection import client_options
 from hub.membership import lifecycle
 from hub.membership.inspection import view_member
-from hub.membership.lifecycle import Broker, Change, broker_at
+from hub.membership.lifecycle import Broker, Change
 from hub.service import resolve_bootstrap
 from hub.store.engine import open_engine
 from hub.store.migrate import upgrade
@@ -42,8 +42,7 @@ def _hub() -> Iterator[tuple[sa.Engine, Broker]]:
     upgrade(engine)
     options = client_options(settings, resolve_bootstrap(settings))
     try:
-        with broker_at(options, settings.kafka_confined) as broker:
-            yield engine, broker
+        yield engine, Broker(options, settings.kafka_confined)
     finally:
         engine.dispose()
 

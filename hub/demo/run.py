@@ -29,7 +29,7 @@ from hub.kafka.flows import FlowReader
 from hub.kafka.local_broker import stop_local_broker
 from hub.ledger.policy_versions import activate, policy_from
 from hub.lists.scheduler import run_due
-from hub.membership.lifecycle import broker_at
+from hub.membership.lifecycle import Broker
 from hub.pipeline.worker.runner import Worker
 from hub.policy.rules import Policy
 from hub.service import prepare_broker, publish_own_key, resolve_broker, stop_on_signals
@@ -138,8 +138,8 @@ def _run(
     with engine.begin() as connection:
         activate(connection, policy, text, "demo", datetime.now(UTC))
     workdir = Path(tempfile.mkdtemp(prefix="alliance-demo-"))
-    with broker_at(options, settings.kafka_confined) as broker:
-        members, token_key, token = set_up(engine, broker, policy, workdir, member_prefix)
+    broker = Broker(options, settings.kafka_confined)
+    members, token_key, token = set_up(engine, broker, policy, workdir, member_prefix)
     run_due(engine, policy, datetime.now(UTC))  # the sample's old entries are overdue
     worker = Worker(
         engine,

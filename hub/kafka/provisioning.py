@@ -44,7 +44,9 @@ __all__ = [
 # What the broker should hold for a member, by the member's standing.
 BrokerState = str  # "active" | "suspended" | "removed"
 
-AclKey = tuple[int, str, int, int]  # resource type, name, pattern type, operation
+# resource type, name, pattern type, operation, host, permission: an ACL for one host, or a
+# DENY, is another rule than the ALLOW for every host the hub grants, and shows as extra.
+AclKey = tuple[int, str, int, int, str, int]
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ def _key(acl: ACL) -> AclKey:
         str(pattern.resource_name),
         int(pattern.pattern_type),
         int(acl.operation),
+        str(acl.host),
+        int(acl.permission_type),
     )
 
 
@@ -79,9 +83,9 @@ def _present_acls(admin: KafkaAdminClient, member: MemberId) -> dict[AclKey, ACL
     found, _error = admin.describe_acls(
         ACLFilter(
             principal=member_principal(member),
-            host="*",
+            host=None,  # any host: a rule for one host is the member's too
             operation=ACLOperation.ANY,
-            permission_type=ACLPermissionType.ALLOW,
+            permission_type=ACLPermissionType.ANY,
             resource_pattern=any_resource,
         )
     )
@@ -206,11 +210,14 @@ def provision(
     state: BrokerState = "active",
     password: str | None = None,
     confined: bool = True,
+    create_credential: bool = True,
 ) -> tuple[list[Step], str | None]:
     """Make the broker hold what `member` in `state` should have. Returns the steps and the
     credential's password when this call set one: the given `password`, or a new random one
     when the member had no credential (it is never stored: show it once). An existing
-    credential is left alone unless a password is given. Unconfined, only the topics."""
+    credential is left alone unless a password is given. Unconfined, only the topics. Without
+    `create_credential` (a suspension, a resumption) a missing credential is reported, not
+    made: a password nobody is shown would lock the member out unseen."""
     if state == "removed":
         return (deprovision(admin, member) if confined else []), None
     chosen: str | None = None
@@ -219,7 +226,10 @@ def provision(
         if not confined:
             unused = "not used: the broker runs without authentication (PLAINTEXT)"
             return steps + [Step("SCRAM-SHA-256 credential and ACLs", unused)], None
-        if password is not None or not _has_credential(admin, member):
+        present = _has_credential(admin, member)
+        if not present and password is None and not create_credential:
+            steps.append(Step("SCRAM-SHA-256 credential", "missing: mend the member to create it"))
+        elif password is not None or not present:
             chosen = password if password is not None else secrets.token_urlsafe(24)
             admin.alter_user_scram_credentials(
                 [UserScramCredentialUpsertion(member, ScramMechanism.SCRAM_SHA_256, chosen)]

@@ -40,7 +40,8 @@ def mend_command(member: str) -> str:
 def drift_of(broker: Broker, member: str, state: str) -> tuple[list[str] | None, str | None]:
     """The member's drift, or (None, why) when the broker cannot be read."""
     try:
-        return broker_drift(broker.admin, member_id(member), state, broker.confined), None
+        with broker.admin() as admin:
+            return broker_drift(admin, member_id(member), state, broker.confined), None
     except BrokerError as exc:
         return None, str(exc)
 

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 from alliance_connector.messages import SignalCategory
 from alliance_connector.topics import MemberId, member_id
-from hub.errors import StandingConflict, UnknownMember
+from hub.domain.members import RESERVED_MEMBER_IDS
+from hub.errors import BrokerError, ReservedMemberId, StandingConflict, UnknownMember
 from hub.kafka.clients import KafkaAdminClient, broker_errors, open_admin
 from hub.kafka.provisioning import Step, provision
 from hub.ledger.chain import LedgerEntry, append
@@ -34,17 +35,40 @@ from hub.store.members import is_member, register_member
 # The command that makes the broker match a member's record; drift names it.
 MEND = "alliance-hub members mend"
 
-__all__ = ["MEND", "Broker", "Change", "add", "broker_at", "mend", "remove", "resume", "suspend"]
+__all__ = ["MEND", "Broker", "Change", "add", "mend", "remove", "resume", "suspend"]
 
 
 @dataclass(frozen=True)
 class Broker:
-    """The broker a member lives on, through the hub's admin client. `confined`: the broker
-    authenticates and authorises (SASL and ACLs); a PLAINTEXT development broker does not,
-    and only the topics are provisioned there."""
+    """The broker members live on: the hub's admin connection `options`, and whether it is
+    `confined` (authenticates and authorises: SASL and ACLs; a PLAINTEXT development broker
+    does not, and only the topics are provisioned there). The admin client is opened only
+    when a step needs the broker, so a record can change while the broker is away."""
 
-    admin: KafkaAdminClient
+    options: dict[str, Any]
     confined: bool
+
+    @property
+    def principal(self) -> str | None:
+        """The hub's own broker user: no member may take its name (it is a super-user)."""
+        user = self.options.get("sasl_plain_username")
+        return str(user) if user else None
+
+    @contextmanager
+    def admin(self) -> Iterator[KafkaAdminClient]:
+        """An admin client of its own, closed after the block: membership requests are
+        rare, and kafka-python's admin client is not for sharing between threads."""
+        with broker_errors("could not reach the broker"):
+            client = open_admin(self.options, bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS)
+        try:
+            yield client
+        finally:
+            client.close()
+
+
+# How long a membership request waits for an unreachable broker before reporting it (the
+# record has changed by then; the step says to mend later).
+BOOTSTRAP_TIMEOUT_MS = 5_000
 
 
 @dataclass(frozen=True)
@@ -71,6 +95,8 @@ def add(
     """Register the member (unless it is already) and give it its place on the broker. Run
     again, it registers nothing and mends the broker."""
     checked = member_id(member)
+    if checked in RESERVED_MEMBER_IDS or (broker is not None and checked == broker.principal):
+        raise ReservedMemberId()
     with transaction(engine) as connection:
         if is_member(connection, checked):
             standing = standing_of(connection, checked).state
@@ -84,11 +110,21 @@ def add(
 
 
 def _on_broker(
-    broker: Broker | None, member: MemberId, standing: str, password: str | None = None
+    broker: Broker | None,
+    member: MemberId,
+    standing: str,
+    password: str | None = None,
+    create_credential: bool = True,
 ) -> tuple[list[Step], str | None]:
+    """The broker's part of a request, after the record's: a broker that is not configured
+    or not reached leaves the record as it is, and the step says how to mend it later."""
     if broker is None:
         return [Step("broker", f"not configured: run '{MEND} {member}' once it is")], None
-    return provision(broker.admin, member, standing, password, broker.confined)
+    try:
+        with broker.admin() as admin:
+            return provision(admin, member, standing, password, broker.confined, create_credential)
+    except BrokerError as exc:
+        return [Step("broker", f"{exc}; the record stands: run '{MEND} {member}'")], None
 
 
 def _entry(event: str, member: str, actor: str, **body: str) -> LedgerEntry:
@@ -114,7 +150,7 @@ def suspend(
             steps = [Step("member record", "suspended")]
         else:
             steps = [Step("member record", "suspended already, left as it is")]
-    more, _ = _on_broker(broker, member_id(member), "suspended")
+    more, _ = _on_broker(broker, member_id(member), "suspended", create_credential=False)
     return Change(member_id(member), steps + more)
 
 
@@ -131,7 +167,7 @@ def resume(
             steps = [Step("member record", "resumed")]
         else:
             steps = [Step("member record", "not suspended, left as it is")]
-    more, _ = _on_broker(broker, member_id(member), "active")
+    more, _ = _on_broker(broker, member_id(member), "active", create_credential=False)
     return Change(member_id(member), steps + more)
 
 
@@ -160,15 +196,3 @@ def mend(
         standing = _standing(connection, member)
     steps, chosen = _on_broker(broker, member_id(member), standing, password)
     return Change(member_id(member), steps, chosen)
-
-
-@contextmanager
-def broker_at(options: dict[str, Any], confined: bool) -> Iterator[Broker]:
-    """A Broker on an admin client of its own, closed after the block: membership requests
-    are rare, and kafka-python's admin client is not for sharing between threads."""
-    with broker_errors("could not reach the broker"):
-        admin = open_admin(options)
-    try:
-        yield Broker(admin, confined)
-    finally:
-        admin.close()

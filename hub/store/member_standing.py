@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from hub.store.schema import member_keys, member_suspensions, members
+from hub.store.schema import api_tokens, member_keys, member_suspensions, members
 from hub.store.timestamps import as_utc
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "mark_removed",
     "open_suspension",
     "close_suspension",
+    "is_removed",
     "standing_of",
     "suspensions_of",
 ]
@@ -75,6 +76,14 @@ def _open_period(connection: sa.Connection, member: str) -> sa.Row[tuple[object,
     ).one_or_none()
 
 
+def is_removed(connection: sa.Connection, member: str) -> bool:
+    """Whether the member left the alliance (False for one that never existed)."""
+    removed = connection.scalar(
+        sa.select(members.c.removed_at).where(members.c.member_id == member)
+    )
+    return removed is not None
+
+
 def standing_of(connection: sa.Connection, member: str) -> Standing:
     """The member's standing now (the member must exist)."""
     removed = connection.scalar(
@@ -114,13 +123,14 @@ def close_suspension(connection: sa.Connection, member: str, now: datetime) -> b
 
 
 def mark_removed(connection: sa.Connection, member: str, actor: str, now: datetime) -> None:
-    """End the membership: an open suspension that is never closed, its keys revoked, and the
-    removal time on its row. The row and everything that names it stay."""
+    """End the membership: an open suspension that is never closed, its keys and API tokens
+    revoked, and the removal time on its row. The row and everything that names it stay."""
     open_suspension(connection, member, "removed from the alliance", actor, now)
     connection.execute(members.update().where(members.c.member_id == member).values(removed_at=now))
-    connection.execute(
-        member_keys.update()
-        .where(member_keys.c.member_id == member)
-        .where(member_keys.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    for table in (member_keys, api_tokens):
+        connection.execute(
+            table.update()
+            .where(table.c.member_id == member)
+            .where(table.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )

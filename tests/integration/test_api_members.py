@@ -3,8 +3,11 @@ rows, key ids a member chooses, member tokens issued by operators; and the refus
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
 from alliance_connector.signing import SigningKey
+from hub.api.app import create_app
+from hub.policy.loading import default_policy
 from hub.store.schema import ledger
 from tests.integration.test_api import Api, api  # noqa: F401 - the fixture
 
@@ -80,3 +83,44 @@ def test_operators_issue_member_tokens_that_see_only_their_member(api: Api) -> N
     assert post(api, f"/tokens/{issued['token_id']}/revoke", {})[0] == 204
     gone = api.client.get("/rejects", headers={"Authorization": f"Bearer {issued['token']}"})
     assert gone.status_code == 401
+
+
+@pytest.mark.parametrize("reserved", ["admin", "alliance-hub"])
+def test_an_id_the_hub_uses_on_the_broker_is_refused(api: Api, reserved: str) -> None:
+    body = {"member_id": reserved, "kind": "other", "display_name": "x", "categories": []}
+    status, refused = post(api, "/members", body)
+    assert (status, refused["error"]["code"]) == (422, "invalid_value")
+    assert "reserved" in refused["error"]["message"] and reserved not in refused["error"]["message"]
+
+
+def test_a_removed_member_keeps_no_token_and_takes_no_key_or_token(api: Api) -> None:
+    member_token = {"Authorization": f"Bearer {api.tokens['mall']}"}
+    assert api.client.get("/rejects", headers=member_token).status_code == 200
+    assert post(api, "/members/mall/remove", {"reason": "left"})[0] == 200
+    assert api.client.get("/rejects", headers=member_token).status_code == 401
+    status, refused = post(api, "/tokens", {"role": "member", "member": "mall", "label": "x"})
+    assert status == 400 and "removed" in refused["error"]["message"]
+    key = {"public_key_b64": SigningKey.generate().verify_key.b64}
+    assert post(api, "/members/mall/keys", key)[0] == 409
+
+
+def test_a_suspension_holds_while_the_broker_is_away(api: Api) -> None:
+    # The store is written first: an operator can suspend a member during a broker outage.
+    away = create_app(
+        api.engine,
+        default_policy(),
+        broker_options={"bootstrap_servers": "127.0.0.1:1"},
+        kafka_confined=True,
+    )
+    with TestClient(away) as client:
+        headers = {"Authorization": f"Bearer {api.tokens['operator']}"}
+        listed = client.get("/members", headers=headers)  # no drift asked: no broker needed
+        assert listed.status_code == 200
+        answer = client.post("/members/mall/suspend", json={"reason": "x"}, headers=headers)
+        assert answer.status_code == 200, answer.text
+        steps = answer.json()["steps"]
+        assert steps[0]["outcome"] == "suspended"
+        assert steps[1]["what"] == "broker" and "members mend mall" in steps[1]["outcome"]
+        shown = client.get("/members/mall", headers=headers).json()
+        assert shown["standing"] == "suspended" and shown["drift"] is None
+        assert shown["broker_error"]
