@@ -48,7 +48,10 @@ _FIT_RULE = (
 )
 _LIST_TYPES = {member.value: member for member in ListType}
 _CATEGORIES = {m.value: m for m in LISTABLE_CATEGORIES}  # PRESENCE is not a behaviour
-_ENTRY_ID = re.compile(r"[A-Za-z0-9._:-]+")  # the length is checked with the other cells
+# The length is checked with the other cells. A first letter or digit keeps out "." and "..",
+# which a browser resolves away in the console's /console/lists/<id> links.
+_ENTRY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+_ENTRY_ID_RULE = "may hold only A-Z a-z 0-9 . _ : - and starts with a letter or digit"
 # A header or JSON key is echoed only if it looks like a column name, and holds no digit: a
 # file without a header would otherwise put its first row, perhaps a mobile number, into the
 # problem list, and a digit-free name cannot carry an ID or phone number.
@@ -101,7 +104,7 @@ class RowChecker:
                     self.add(line, shown_name(key, index), "unknown key")
         entry_id = self._text(line, row, "entry_id", 64)
         if entry_id and not _ENTRY_ID.fullmatch(entry_id):
-            self.add(line, "entry_id", "may hold only A-Z a-z 0-9 . _ : -")
+            self.add(line, "entry_id", _ENTRY_ID_RULE)
         elif entry_id:
             first = self.first_line.setdefault(entry_id, line)
             if first != line:

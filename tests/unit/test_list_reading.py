@@ -242,8 +242,10 @@ def test_bad_resident_id_check_digit(tmp_path: Path) -> None:
     ("entry_id", "rule"),
     [
         ("E" * 65, "longer than 64 characters"),
-        ("ZJ 1", "may hold only A-Z a-z 0-9 . _ : -"),
-        ("浙-1", "may hold only A-Z a-z 0-9 . _ : -"),
+        ("ZJ 1", "may hold only A-Z a-z 0-9 . _ : - and starts with a letter or digit"),
+        ("浙-1", "may hold only A-Z a-z 0-9 . _ : - and starts with a letter or digit"),
+        ("..", "may hold only A-Z a-z 0-9 . _ : - and starts with a letter or digit"),
+        ("-1", "may hold only A-Z a-z 0-9 . _ : - and starts with a letter or digit"),
     ],
 )
 def test_entry_id_rules(tmp_path: Path, entry_id: str, rule: str) -> None:
