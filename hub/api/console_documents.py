@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from hub.api.access import READERS, require
 from hub.api.console_pages import page
-from hub.api.entries import list_entries
+from hub.api.entries import EVERY_ENTRY, list_entries
 from hub.api.errors import Conflict, NotFound
 from hub.api.tokens import Principal
 from hub.domain.china_time import CHINA
@@ -62,7 +62,7 @@ def entry_document(
 @router.get("/console/documents", include_in_schema=False)
 def documents_page(request: Request) -> Response:
     def build(who: Principal) -> tuple[str, dict[str, object]]:
-        found = list_entries(request, who, None, None, None, None, None, None, 100, None)
+        found = list_entries(request, who, EVERY_ENTRY, 100, None)
         return "console_documents.html", {"found": found}
 
     return page(request, ("文书", "Documents"), build)

@@ -2,19 +2,21 @@
 one entry with its history, instructions and tasks, a subject's cluster; for operators, the
 forms that import a list file, add an entry and move an entry's status."""
 
+from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from alliance_connector.identifiers import IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
 from hub.api.console_pages import page
-from hub.api.entries import get_entry, list_entries
+from hub.api.entries import entry_filter, get_entry, list_entries
 from hub.api.errors import NotFound
 from hub.api.subjects import subject
 from hub.api.tokens import Principal
 from hub.domain.lists import ListStatus
+from hub.store.entry_reads import EntryFilter
 
 __all__ = ["router"]
 
@@ -35,26 +37,12 @@ def _choices() -> dict[str, object]:
 @router.get("/console/lists")
 def lists_page(
     request: Request,
-    list_type: ListType | None = None,
-    status: ListStatus | None = None,
-    category: SignalCategory | None = None,
-    province: Annotated[str | None, Query(max_length=64)] = None,
-    authority: Annotated[str | None, Query(max_length=200)] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    wanted: Annotated[EntryFilter, Depends(entry_filter)],
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> Response:
     def build(who: Principal) -> tuple[str, dict[str, object]]:
-        found = list_entries(
-            request, who, list_type, status, category, province, authority, q, PAGE, cursor
-        )
-        asked = {
-            "list_type": list_type.value if list_type else "",
-            "status": status.value if status else "",
-            "category": category.value if category else "",
-            "province": province or "",
-            "authority": authority or "",
-            "q": q or "",
-        }
+        found = list_entries(request, who, wanted, PAGE, cursor)
+        asked = {field: str(value or "") for field, value in asdict(wanted).items()}
         more = {k: v for k, v in asked.items() if v}
         return "console_lists.html", {
             "found": found,

@@ -97,23 +97,32 @@ def _entry_out(entry: EntryRecord) -> EntryOut:
     return EntryOut.model_validate(asdict(entry))
 
 
-@router.get("/lists/entries", response_model=EntryPageOut)
-def list_entries(
-    request: Request,
-    _: Annotated[Principal, Depends(require(*READERS))],
+def entry_filter(
     list_type: ListType | None = None,
     status: ListStatus | None = None,
     category: SignalCategory | None = None,
     province: Annotated[str | None, Query(max_length=64)] = None,
     authority: Annotated[str | None, Query(max_length=200)] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> EntryFilter:
+    """The entry filters a query string gives: the API's route and the console's page."""
+    return EntryFilter(list_type, status, category, province, authority, q)
+
+
+EVERY_ENTRY = EntryFilter()
+
+
+@router.get("/lists/entries", response_model=EntryPageOut)
+def list_entries(
+    request: Request,
+    _: Annotated[Principal, Depends(require(*READERS))],
+    wanted: Annotated[EntryFilter, Depends(entry_filter)],
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> EntryPageOut:
     """Entries in entry-id order, filtered; `q` is a substring of the subject name (ASCII
     case ignored) or a prefix of an identifier value as stored (personal ones are tokens).
     `total` counts every entry the filters admit; `next` continues after this page."""
-    wanted = EntryFilter(list_type, status, category, province, authority, q)
     after = decode_cursor(cursor) if cursor else None
     with reading(request.app.state.engine) as connection:
         page = find_entries(connection, wanted, after, limit)

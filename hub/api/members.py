@@ -15,10 +15,10 @@ from hub.api.errors import ApiError, Conflict
 from hub.api.tokens import Principal
 from hub.errors import StoreConflict
 from hub.membership import lifecycle
-from hub.membership.inspection import MemberView, view_member
+from hub.membership.inspection import MemberView, view_member, view_members
 from hub.membership.lifecycle import Broker, Change
 from hub.store.errors import reading
-from hub.store.member_reads import all_members
+from hub.store.members import is_member
 
 router = APIRouter(tags=["members"])
 
@@ -129,10 +129,8 @@ def list_members(
     broker: BrokerDep,
     drift: Annotated[bool, Query(description="Also compare each member with the broker.")] = False,
 ) -> list[MemberDetail]:
-    with reading(request.app.state.engine) as connection:
-        ids = [m.member_id for m in all_members(connection)]
-    engine = request.app.state.engine
-    return [_detail(view_member(engine, broker if drift else None, m)) for m in ids]
+    views = view_members(request.app.state.engine, broker if drift else None)
+    return [_detail(view) for view in views]
 
 
 @router.get("/members/{member}", response_model=MemberDetail)
@@ -156,7 +154,7 @@ def add_member(
     """Register a member and provision its topics, credential and ACLs; 409 if it exists
     (`POST /members/{id}/mend` provisions an existing one again)."""
     with reading(request.app.state.engine) as connection:
-        exists = any(m.member_id == body.member_id for m in all_members(connection))
+        exists = is_member(connection, body.member_id)
     if exists:
         raise Conflict("a member with this id exists")
     password = body.broker_password.get_secret_value() if body.broker_password else None

@@ -7,14 +7,15 @@ import sqlalchemy as sa
 
 from alliance_connector.topics import member_id
 from hub.errors import BrokerError, UnknownMember
+from hub.kafka.clients import KafkaAdminClient
 from hub.kafka.provisioning import broker_drift
 from hub.membership.lifecycle import MEND, Broker
 from hub.store.errors import reading
-from hub.store.member_reads import MemberListing, member_listing
+from hub.store.member_reads import MemberListing, all_members, member_listing
 from hub.store.member_standing import Standing, standing_of
 from hub.store.members import StoredKey, keys_of
 
-__all__ = ["MemberView", "drift_of", "mend_command", "view_member"]
+__all__ = ["MemberView", "mend_command", "view_member", "view_members"]
 
 
 @dataclass(frozen=True)
@@ -37,26 +38,50 @@ def mend_command(member: str) -> str:
     return f"{MEND} {member}"
 
 
-def drift_of(broker: Broker, member: str, state: str) -> tuple[list[str] | None, str | None]:
-    """The member's drift, or (None, why) when the broker cannot be read."""
+Drift = tuple[list[str] | None, str | None]  # the problems, or None and why not read
+
+
+def _drift_of(admin: KafkaAdminClient, confined: bool, member: str, state: str) -> Drift:
     try:
-        with broker.admin() as admin:
-            return broker_drift(admin, member_id(member), state, broker.confined), None
+        return broker_drift(admin, member_id(member), state, confined), None
     except BrokerError as exc:
         return None, str(exc)
 
 
+def _drifts(broker: Broker | None, members: list[tuple[str, str]]) -> list[Drift]:
+    """The drift of each (member, standing), over one admin client for them all."""
+    if broker is None:
+        return [(None, "no broker configured")] * len(members)
+    try:
+        with broker.admin() as admin:
+            return [_drift_of(admin, broker.confined, m, state) for m, state in members]
+    except BrokerError as exc:  # the admin client could not be opened
+        return [(None, str(exc))] * len(members)
+
+
+def view_members(
+    engine: sa.Engine, broker: Broker | None, only: str | None = None
+) -> list[MemberView]:
+    """Every member (or `only` that one: UnknownMember if none) with its standing, keys and,
+    given a broker, its drift. Without a broker, no drift is read."""
+    with reading(engine) as connection:
+        if only is None:
+            listings = all_members(connection)
+        elif (found := member_listing(connection, only)) is not None:
+            listings = [found]
+        else:
+            raise UnknownMember()
+        records = [
+            (m, standing_of(connection, m.member_id), keys_of(connection, m.member_id))
+            for m in listings
+        ]
+    drifts = _drifts(broker, [(m.member_id, standing.state) for m, standing, _ in records])
+    return [
+        MemberView(m, standing, keys, drift, error)
+        for (m, standing, keys), (drift, error) in zip(records, drifts, strict=True)
+    ]
+
+
 def view_member(engine: sa.Engine, broker: Broker | None, member: str) -> MemberView:
     """The member with this id; UnknownMember if none. Without a broker, no drift is read."""
-    with reading(engine) as connection:
-        listing = member_listing(connection, member)
-        if listing is None:
-            raise UnknownMember()
-        standing = standing_of(connection, member)
-        keys = keys_of(connection, member)
-    drift, error = (
-        (None, "no broker configured")
-        if broker is None
-        else drift_of(broker, member, standing.state)
-    )
-    return MemberView(listing, standing, keys, drift, error)
+    return view_members(engine, broker, member)[0]

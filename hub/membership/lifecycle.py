@@ -137,14 +137,17 @@ def _standing(connection: sa.Connection, member: str) -> str:
     return standing_of(connection, member).state
 
 
+def _not_removed(connection: sa.Connection, member: str) -> None:
+    if _standing(connection, member) == "removed":
+        raise StandingConflict("the member was removed; a removal is final")
+
+
 def suspend(
     engine: sa.Engine, broker: Broker | None, member: str, reason: str, actor: str, now: datetime
 ) -> Change:
     """Suspend the member: its records are refused from now on, its write ACLs go."""
     with transaction(engine) as connection:
-        standing = _standing(connection, member)
-        if standing == "removed":
-            raise StandingConflict("the member was removed; a removal is final")
+        _not_removed(connection, member)
         if open_suspension(connection, member, reason, actor, now):
             append(connection, [_entry("MEMBER_SUSPENDED", member, actor, reason=reason)], now)
             steps = [Step("member record", "suspended")]
@@ -159,9 +162,7 @@ def resume(
 ) -> Change:
     """End the member's suspension: its records are accepted again, its write ACLs return."""
     with transaction(engine) as connection:
-        standing = _standing(connection, member)
-        if standing == "removed":
-            raise StandingConflict("the member was removed; a removal is final")
+        _not_removed(connection, member)
         if close_suspension(connection, member, now):
             append(connection, [_entry("MEMBER_RESUMED", member, actor)], now)
             steps = [Step("member record", "resumed")]
