@@ -121,15 +121,115 @@ accepted_signals = sa.Table(
     sa.Column("cluster_id", sa.String(36), nullable=False),
     sa.Column("ledger_seq", sa.BigInteger, nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    # The identifier the signal is about (hub.pipeline.linking): after a cluster splits, the
+    # signal follows it to its new cluster.
+    sa.Column("anchor_scheme", sa.String(16), nullable=True),
+    sa.Column("anchor_value", sa.String(128), nullable=True),
 )
 
-# Identity linking: identifiers seen together belong to one subject cluster.
+# Subject clusters: which cluster each identifier is in now, derived from the joining links
+# in identity_links (hub.pipeline.linking). No WAYBILL: waybills are events, never identity.
 subject_identifiers = sa.Table(
     "subject_identifiers",
     metadata,
     sa.Column("scheme", sa.String(16), primary_key=True),
     sa.Column("value", sa.String(128), primary_key=True),
     sa.Column("cluster_id", sa.String(36), nullable=False, index=True),
+)
+
+# Identity links as assertions: who said two identifiers are one subject, in which signal,
+# and of which kind (strong | weak | mention | confirmed; hub.pipeline.linking says which
+# join). An edge is stored with its ends in order (a < b). `held`: it would bridge two credit
+# codes or resident ids and waits in the review queue. A withdrawn assertion no longer counts.
+identity_links = sa.Table(
+    "identity_links",
+    metadata,
+    sa.Column("a_scheme", sa.String(16), primary_key=True),
+    sa.Column("a_value", sa.String(128), primary_key=True),
+    sa.Column("b_scheme", sa.String(16), primary_key=True),
+    sa.Column("b_value", sa.String(128), primary_key=True),
+    sa.Column("asserted_by", sa.String(63), primary_key=True),  # a member, or "operator"
+    sa.Column("signal_id", sa.String(64), primary_key=True),  # or the review confirming it
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("held", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("asserted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("withdrawal_id", sa.String(64), nullable=True),
+    sa.Index("ix_identity_links_b", "b_scheme", "b_value"),
+    sa.Index("ix_identity_links_signal", "asserted_by", "signal_id"),
+)
+
+# Each accepted signal's evidence, bounded (hub.pipeline.evidence) and kept until
+# `expires_at` (the rectification period plus the time to appeal; then purged). Personal
+# identifiers only as the tokens the signal carried.
+signal_evidence = sa.Table(
+    "signal_evidence",
+    metadata,
+    sa.Column("reporter", sa.String(63), primary_key=True),
+    sa.Column("signal_id", sa.String(36), primary_key=True),
+    sa.Column("cluster_id", sa.String(36), nullable=False, index=True),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("order_count", sa.BigInteger, nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("order_refs", sa.Text, nullable=False),  # JSON list of tokens
+    sa.Column("waybill_refs", sa.Text, nullable=False),  # JSON list of 'carrier:NUMBER'
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("subject", sa.Text, nullable=False),  # JSON list of {scheme, value}
+    sa.Column("record_at", sa.DateTime(timezone=True), nullable=False),  # the broker's time
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Waybills cited by accepted signals, by side (platform or logistics): what empty-parcel
+# correlation (notice §3, 空包裹) joins across members.
+waybill_citations = sa.Table(
+    "waybill_citations",
+    metadata,
+    sa.Column("waybill", sa.String(128), primary_key=True),
+    sa.Column("reporter", sa.String(63), primary_key=True),
+    sa.Column("signal_id", sa.String(36), primary_key=True),
+    sa.Column("side", sa.String(16), nullable=False),  # platform | logistics
+    sa.Column("cluster_id", sa.String(36), nullable=False),
+    sa.Column("record_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# A platform's signal and a logistics member's EMPTY_PARCEL signal citing the same waybills:
+# corroborating evidence about the platform-side subject (its cluster).
+parcel_correlations = sa.Table(
+    "parcel_correlations",
+    metadata,
+    sa.Column("platform_reporter", sa.String(63), primary_key=True),
+    sa.Column("platform_signal", sa.String(36), primary_key=True),
+    sa.Column("logistics_reporter", sa.String(63), primary_key=True),
+    sa.Column("logistics_signal", sa.String(36), primary_key=True),
+    sa.Column("cluster_id", sa.String(36), nullable=False, index=True),
+    sa.Column("waybills", sa.Integer, nullable=False),
+    sa.Column("correlated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The review queue: what waits for an operator's decision. kind: CANDIDATE (an unlisted
+# subject reported enough to list), BRIDGE (a link that would join two credit codes or
+# resident ids), SANCTION (an action the policy has an operator confirm). The id is derived
+# from the cause, so the same cause never opens two items. `detail` is JSON, tokens only.
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("review_id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # OPEN | CONFIRMED | DISMISSED | MOOT
+    sa.Column("cluster_id", sa.String(36), nullable=True),
+    sa.Column("entry_id", sa.String(64), nullable=True, index=True),
+    sa.Column("member_id", sa.String(63), nullable=True),
+    sa.Column("action", sa.String(32), nullable=True),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("decided_by", sa.String(63), nullable=True),
+    sa.Column("decision_reason", sa.Text, nullable=True),
+    sa.Index("ix_reviews_state_due", "state", "due_at"),
 )
 
 # Where a subject is active: member M reported PRESENCE (or any signal) naming this identifier.
