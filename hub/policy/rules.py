@@ -22,7 +22,9 @@ __all__ = [
     "Decision",
     "Policy",
     "PolicyDiff",
+    "ReviewExemption",
     "Rule",
+    "Safeguards",
     "Situation",
     "Targets",
     "decide",
@@ -66,6 +68,49 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class ReviewExemption:
+    """Actions issued without an operator's confirmation for entries on these lists in these
+    statuses (the policy saying otherwise, as issue 15 item 2 allows)."""
+
+    lists: frozenset[ListType]
+    statuses: frozenset[ListStatus]
+    actions: frozenset[SanctionAction]
+
+
+# What an operator confirms in the review queue before it reaches a member: the two sanctions
+# that cannot be taken back once seen (a store closed, a name published).
+CONFIRMED_ACTIONS = frozenset({SanctionAction.PUBLIC_EXPOSURE, SanctionAction.CLOSE_STORE})
+
+
+@dataclass(frozen=True)
+class Safeguards:
+    """The thresholds that keep a sanction on evidence (docs/linking.md): when a weak link
+    joins, which actions wait for an operator, when reports make a listing candidate, how
+    long empty-parcel citations may lie apart, and how long evidence is kept."""
+
+    weak_corroboration: int = 2  # distinct signals asserting a weak link before it joins
+    confirm_actions: frozenset[SanctionAction] = CONFIRMED_ACTIONS
+    exempt: tuple[ReviewExemption, ...] = ()
+    review_days: int = 2  # a review item is due this many days after it opens
+    candidate_members: int = 3  # independent reporters that make an unlisted subject a candidate
+    candidate_window_days: int = 90
+    correlation_window_days: int = 30  # platform and logistics citations of one waybill
+    evidence_appeal_days: int = 60  # evidence kept for the rectification period plus these
+    evidence_max_refs: int = 200  # order and waybill references kept per signal, each
+
+    def needs_confirmation(
+        self, action: SanctionAction, list_type: ListType, status: ListStatus
+    ) -> bool:
+        """Whether an operator confirms this action before it is issued."""
+        if action not in self.confirm_actions:
+            return False
+        return not any(
+            list_type in e.lists and status in e.statuses and action in e.actions
+            for e in self.exempt
+        )
+
+
+@dataclass(frozen=True)
 class Policy:
     """A whole policy. `digest` is the SHA-256 of the file it came from ("" if built in code)."""
 
@@ -75,6 +120,7 @@ class Policy:
     months: Mapping[SignalCategory, int]
     rules: tuple[Rule, ...]
     digest: str = ""
+    safeguards: Safeguards = Safeguards()
 
     def __post_init__(self) -> None:
         # A read-only copy: a frozen policy must not change under a running worker.
@@ -84,7 +130,7 @@ class Policy:
         # Pickled as its fields (a read-only mapping itself cannot be), for the worker's
         # store process.
         fields = (self.version, self.legal_basis, self.default_months, dict(self.months))
-        return (Policy, (*fields, self.rules, self.digest))
+        return (Policy, (*fields, self.rules, self.digest, self.safeguards))
 
     def rectification_months(self, category: SignalCategory) -> int:
         """The rectification period for an entry of this category (§4: a department's wins)."""
