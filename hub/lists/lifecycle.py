@@ -58,6 +58,6 @@ def reconcile(
     record them in the ledger; return (issued, lifted)."""
     entry = entry_now(connection, entry_id)
     clusters = clusters_naming_entry(connection, entry_id)
-    issued, lifted = reconcile_entry(connection, entry, clusters, policy, trigger, now)
-    append(connection, ledger_entries(issued + lifted), now)
-    return issued, lifted
+    decided = reconcile_entry(connection, entry, clusters, policy, trigger, now)
+    append(connection, ledger_entries(decided.issued + decided.lifted) + decided.entries, now)
+    return decided.issued, decided.lifted

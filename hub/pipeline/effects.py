@@ -19,20 +19,25 @@ from alliance_connector.identifiers import Identifier, personal_pattern
 from alliance_connector.messages import CreditSignal, SignalCategory
 from alliance_connector.reasons import Reason
 from alliance_connector.topics import ACKS_PREFIX
+from hub.domain.links import cluster_name
 from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.pipeline.acks import APPLIED, AckTarget, ack_targets, claim_row
 from hub.pipeline.checks import topic_owner
-from hub.pipeline.linking import link_all, present_identifiers
+from hub.pipeline.evidence import EVIDENCE_COLUMNS, evidence_row
+from hub.pipeline.linking import Plan, link_all, plan, present_identifiers
 from hub.pipeline.messages import AcceptedAck, AcceptedSignal, CheckedRecord, Outcome, Rejection
 from hub.policy.rules import Policy
 from hub.sanctions.index import ListIndex
 from hub.sanctions.instructions import (
+    Decided,
     NewInstruction,
     Trigger,
     issue_for_clusters,
     ledger_entries,
 )
+from hub.sanctions.review_queue import open_items
 from hub.store.acks import apply_acks, insert_claims
+from hub.store.evidence import insert_evidence
 from hub.store.presence import record_presence
 from hub.store.signals import accepted_before, handled_sources, insert_accepted, insert_rejects
 
@@ -115,6 +120,7 @@ class _Rows:
         self.accepted_rows: list[tuple[int, dict[str, object]]] = []  # (entry index, row)
         self.ack_updates: list[dict[str, object]] = []
         self.claim_rows: list[tuple[int, dict[str, object]]] = []  # (entry index, row)
+        self.evidence_rows: list[tuple[object, ...]] = []
         self.sightings: list[tuple[str, Identifier]] = []
         # cluster -> the batch's signals about it, the first one of each reporter
         self.triggers: dict[str, dict[str, Trigger]] = {}
@@ -149,8 +155,17 @@ class _Rows:
         self.effects.reject_sources.append(item.source)
 
     def accept_signal(
-        self, item: CheckedRecord, signal: CreditSignal, signal_id: str, cluster: str
+        self,
+        item: CheckedRecord,
+        signal: CreditSignal,
+        signal_id: str,
+        linked: tuple[Plan | None, str | None],
+        policy: Policy,
     ) -> None:
+        planned, cluster = linked
+        if cluster is None:  # it names waybills only: an event, in a cluster of its own
+            cluster = cluster_name(("signal", f"{signal.reporter}:{signal_id}"))
+        anchor = planned.anchor if planned else (None, None)
         self.sightings += [(signal.reporter, i) for i in present_identifiers(signal)]
         trigger = Trigger(
             signal_id,
@@ -172,8 +187,13 @@ class _Rows:
                     "category": str(signal.category),
                     "cluster_id": cluster,
                     "received_at": self.now,
+                    "anchor_scheme": anchor[0],
+                    "anchor_value": anchor[1],
                 },
             )
+        )
+        self.evidence_rows.append(
+            evidence_row(signal, signal_id, cluster, item.record_time, policy)
         )
         body = {
             "category": str(signal.category),
@@ -257,30 +277,44 @@ def _dedupe(
 
 
 def _link(
-    connection: sa.Connection, verdicts: Sequence[tuple[CheckedRecord, Outcome]]
-) -> list[str]:
-    """The cluster of each accepted signal, in order, its identifiers linked."""
-    signals = [o.signal for _, o in verdicts if isinstance(o, AcceptedSignal)]
-    return link_all(connection, [s.subject for s in signals])
+    connection: sa.Connection,
+    verdicts: Sequence[tuple[CheckedRecord, Outcome]],
+    keys: dict[tuple[str, int, int], tuple[str, str]],
+    policy: Policy,
+    now: datetime,
+) -> tuple[list[tuple[Plan | None, str | None]], list[LedgerEntry]]:
+    """Each accepted signal's plan and cluster, in order, its assertions stored; and the
+    ledger entries of the bridge reviews it opened (hub.pipeline.linking)."""
+    plans = [
+        plan(o.signal, keys[item.source][1])
+        for item, o in verdicts
+        if isinstance(o, AcceptedSignal)
+    ]
+    safeguards = policy.safeguards
+    linked = link_all(connection, plans, safeguards.weak_corroboration, safeguards.review_days, now)
+    opened = open_items(connection, linked.bridges, now)
+    return list(zip(plans, linked.clusters, strict=True)), opened
 
 
 def _shape(
     connection: sa.Connection,
     verdicts: Sequence[tuple[CheckedRecord, Outcome]],
     keys: dict[tuple[str, int, int], tuple[str, str]],
-    clusters: Sequence[str],
+    linked: Sequence[tuple[Plan | None, str | None]],
+    policy: Policy,
     now: datetime,
 ) -> _Rows:
     """The rows of every verdict: rejects, accepted signals, and acks judged against the
     instructions they name (read here, the one query of this stage)."""
     targets = ack_targets(connection, [o.ack for _, o in verdicts if isinstance(o, AcceptedAck)])
     rows = _Rows(now)
-    next_cluster = iter(clusters)
+    next_link = iter(linked)
     for item, outcome in verdicts:
         if isinstance(outcome, Rejection):
             rows.reject(item, outcome)
         elif isinstance(outcome, AcceptedSignal):
-            rows.accept_signal(item, outcome.signal, keys[item.source][1], next(next_cluster))
+            signal_id = keys[item.source][1]
+            rows.accept_signal(item, outcome.signal, signal_id, next(next_link), policy)
         else:
             rows.apply_ack(item, outcome, targets.get(outcome.ack.instruction_id))
     return rows
@@ -292,10 +326,11 @@ def _match_and_decide(
     index: ListIndex,
     policy: Policy,
     now: datetime,
-) -> list[NewInstruction]:
-    """The instructions the touched clusters' matches call for, stored (hub.sanctions)."""
+) -> Decided:
+    """The instructions the touched clusters' matches call for, stored, and the reviews
+    opened instead of those an operator confirms first (hub.sanctions)."""
     if not triggers:
-        return []
+        return Decided()
     by_cluster = {cluster: list(t.values()) for cluster, t in triggers.items()}
     return issue_for_clusters(connection, by_cluster, index, policy, now)
 
@@ -311,6 +346,7 @@ def _write(connection: sa.Connection, rows: _Rows, head: tuple[int, str]) -> Non
             columns,
             [(*row.values(), seqs[index]) for index, row in rows.accepted_rows],
         )
+    insert_evidence(connection, EVIDENCE_COLUMNS, rows.evidence_rows)
     apply_acks(connection, rows.ack_updates)
     insert_claims(
         connection,
@@ -335,11 +371,13 @@ def apply_batch(
     """
     head = lock_head(connection)  # 1. lock: batches of all workers one after another
     verdicts, skipped, keys = _dedupe(connection, batch)  # 2. dedupe: redeliveries, replays
-    clusters = _link(connection, verdicts)  # 3. link: identifiers into clusters
-    rows = _shape(connection, verdicts, keys, clusters, now)  # 4. shape rows, judge acks
+    linked, bridges = _link(connection, verdicts, keys, policy, now)  # 3. link: assertions
+    rows = _shape(connection, verdicts, keys, linked, policy, now)  # 4. shape rows, judge acks
     rows.effects.skipped = skipped
+    rows.entries += bridges
     record_presence(connection, rows.sightings, now)  # 5. presence, which matching reads
-    issued = _match_and_decide(connection, rows.triggers, index, policy, now)  # 6. instructions
-    rows.add_instructions(issued)
+    decided = _match_and_decide(connection, rows.triggers, index, policy, now)  # 6. decide
+    rows.add_instructions(decided.issued)
+    rows.entries += decided.entries
     _write(connection, rows, head)  # 7. write: ledger, then the rows naming its seqs
     return rows.effects

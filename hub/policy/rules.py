@@ -156,10 +156,13 @@ class Situation:
 
 @dataclass(frozen=True)
 class Decision:
-    """The actions for one situation, in SanctionAction order, and whether to flag it."""
+    """The actions for one situation, in SanctionAction order, and whether to flag it.
+    `superseded`: what a stronger action replaced (BLOCK_STORE under CLOSE_STORE), which
+    stands while the stronger one waits for an operator's confirmation."""
 
     actions: tuple[SanctionAction, ...]
     flag: bool
+    superseded: tuple[SanctionAction, ...] = ()
 
 
 # An action on a store or an account needs one to act on at this member.
@@ -182,11 +185,14 @@ def decide(policy: Policy, situation: Situation) -> Decision:
         for action in wanted
         if action not in _NEEDS_SCHEME or _NEEDS_SCHEME[action] in situation.present_schemes
     }
-    if SanctionAction.CLOSE_STORE in wanted:
+    superseded: tuple[SanctionAction, ...] = ()
+    if SanctionAction.CLOSE_STORE in wanted and SanctionAction.BLOCK_STORE in wanted:
         wanted.discard(SanctionAction.BLOCK_STORE)
+        superseded = (SanctionAction.BLOCK_STORE,)
     return Decision(
         actions=tuple(action for action in SanctionAction if action in wanted),
         flag=any(rule.flag for rule in matching),
+        superseded=superseded,
     )
 
 

@@ -32,6 +32,7 @@ class ActiveInstruction:
     action: str
     scope: str
     subject: str  # JSON, copied into the LIFT
+    trigger_ref: str | None  # for a reporter-scoped one, the signal it followed
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,9 @@ def active_instructions(connection: sa.Connection, entry_id: str) -> list[Active
         .order_by(instructions.c.instruction_id)
     ).all()
     return [
-        ActiveInstruction(r.instruction_id, r.target_member, r.action, r.scope, r.subject)
+        ActiveInstruction(
+            r.instruction_id, r.target_member, r.action, r.scope, r.subject, r.trigger_ref
+        )
         for r in rows
     ]
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alliance_connector.messages import ListType, SignalCategory
 from hub.domain.lists import ACTIVE_STATUSES, ListStatus
 from hub.store.schema import list_entries, list_entry_identifiers, members, subject_identifiers
-from hub.store.subjects import same_identifier
+from hub.store.subjects import Key, same_identifier
 from hub.store.timestamps import as_utc
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "active_entries",
     "clusters_naming_entry",
     "entries_naming_cluster",
+    "entry_keys",
     "entry_now",
     "member_kinds",
 ]
@@ -126,3 +127,20 @@ def member_kinds(connection: sa.Connection, member_ids: Collection[str]) -> dict
         )
     )
     return {r.member_id: r.kind for r in rows}
+
+
+def entry_keys(connection: sa.Connection, entry_ids: Collection[str]) -> dict[str, set[Key]]:
+    """entry -> its identifiers as (scheme, value): where the tie rule starts."""
+    if not entry_ids:
+        return {}
+    rows = connection.execute(
+        sa.select(
+            list_entry_identifiers.c.entry_id,
+            list_entry_identifiers.c.scheme,
+            list_entry_identifiers.c.value,
+        ).where(list_entry_identifiers.c.entry_id.in_(sorted(entry_ids)))
+    )
+    found: dict[str, set[Key]] = {}
+    for r in rows:
+        found.setdefault(r.entry_id, set()).add((r.scheme, r.value))
+    return found

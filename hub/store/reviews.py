@@ -25,8 +25,9 @@ __all__ = [
     "Review",
     "ReviewKind",
     "ReviewState",
-    "close_reviews",
     "decide",
+    "mark_moot",
+    "open_of_entry",
     "open_reviews",
     "review_id",
     "review_of",
@@ -155,23 +156,26 @@ def decide(
     return bool(result.rowcount)
 
 
-def close_reviews(
-    connection: sa.Connection, entry_id: str, kind: ReviewKind, reason: str, now: datetime
-) -> list[str]:
-    """Mark the entry's open items of this kind MOOT; return their ids."""
-    ids = list(
-        connection.scalars(
-            sa.select(reviews.c.review_id).where(
-                reviews.c.entry_id == entry_id,
-                reviews.c.kind == str(kind),
-                reviews.c.state == str(ReviewState.OPEN),
-            )
+def open_of_entry(connection: sa.Connection, entry_id: str, kind: ReviewKind) -> list[Review]:
+    """The entry's open items of this kind, by id."""
+    rows = connection.execute(
+        sa.select(reviews)
+        .where(
+            reviews.c.entry_id == entry_id,
+            reviews.c.kind == str(kind),
+            reviews.c.state == str(ReviewState.OPEN),
         )
+        .order_by(reviews.c.review_id)
     )
+    return [_review(r) for r in rows]
+
+
+def mark_moot(connection: sa.Connection, ids: Collection[str], reason: str, now: datetime) -> None:
+    """Mark these open items MOOT: their cause went away before a decision."""
     if ids:
         connection.execute(
             reviews.update()
-            .where(reviews.c.review_id.in_(ids))
+            .where(reviews.c.review_id.in_(sorted(ids)), reviews.c.state == str(ReviewState.OPEN))
             .values(
                 state=str(ReviewState.MOOT),
                 decided_at=now,
@@ -179,4 +183,3 @@ def close_reviews(
                 decision_reason=reason,
             )
         )
-    return sorted(ids)

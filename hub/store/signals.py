@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from hub.store.bulk import bulk_insert
 from hub.store.schema import accepted_signals, ledger, rejects
 
-__all__ = ["Source", "accepted_before", "handled_sources", "insert_accepted", "insert_rejects"]
+__all__ = [
+    "Source",
+    "accepted_before",
+    "handled_sources",
+    "insert_accepted",
+    "insert_rejects",
+    "signal_anchors",
+]
 
 Source = tuple[str, int, int]  # (topic, partition, offset)
 
@@ -66,3 +73,26 @@ def insert_rejects(connection: sa.Connection, rows: Sequence[Mapping[str, object
     """Keep rejects (the outbox of alliance.rejected: sent_at stays null)."""
     if rows:
         connection.execute(rejects.insert(), rows)
+
+
+def signal_anchors(
+    connection: sa.Connection, keys: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, tuple[str, str] | None]]:
+    """(reporter, signal id) -> (its cluster now, its anchor identifier if it had one)."""
+    if not keys:
+        return {}
+    t = accepted_signals.c
+    rows = connection.execute(
+        sa.select(t.reporter, t.signal_id, t.cluster_id, t.anchor_scheme, t.anchor_value)
+        .where(t.reporter.in_(sorted({reporter for reporter, _ in keys})))
+        .where(t.signal_id.in_(sorted({signal_id for _, signal_id in keys})))
+    )
+    wanted = set(keys)
+    return {
+        (r.reporter, r.signal_id): (
+            r.cluster_id,
+            (r.anchor_scheme, r.anchor_value) if r.anchor_scheme is not None else None,
+        )
+        for r in rows
+        if (r.reporter, r.signal_id) in wanted
+    }

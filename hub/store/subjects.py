@@ -10,11 +10,19 @@ from collections.abc import Collection, Iterable, Sequence
 import sqlalchemy as sa
 
 from alliance_connector.identifiers import Identifier, IdentifierScheme
-from hub.store.schema import accepted_signals, subject_identifiers
+from hub.store.schema import (
+    accepted_signals,
+    parcel_correlations,
+    reviews,
+    signal_evidence,
+    subject_identifiers,
+    waybill_citations,
+)
 from hub.store.upsert import insert_ignore
 
 __all__ = [
     "CHUNK",
+    "CLUSTERED",
     "Key",
     "cluster_identifiers",
     "clusters_of",
@@ -68,9 +76,20 @@ def clusters_of(connection: sa.Connection, keys: Iterable[Key]) -> dict[Key, str
     return found
 
 
+# Every table that names a subject cluster: a merge or a split moves their rows.
+CLUSTERED = (
+    subject_identifiers,
+    accepted_signals,
+    signal_evidence,
+    waybill_citations,
+    parcel_correlations,
+    reviews,
+)
+
+
 def merge_clusters(connection: sa.Connection, absorbed: Sequence[str], survivor: str) -> None:
-    """Move the identifiers and accepted signals of the `absorbed` clusters to `survivor`."""
-    for table in (subject_identifiers, accepted_signals):
+    """Move everything of the `absorbed` clusters (`CLUSTERED`) to `survivor`."""
+    for table in CLUSTERED:
         connection.execute(
             table.update().where(table.c.cluster_id.in_(absorbed)).values(cluster_id=survivor)
         )

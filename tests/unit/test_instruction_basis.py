@@ -17,10 +17,18 @@ from hub.policy.sections import notice_section
 from hub.sanctions.index import IndexedEntry, ListIndex
 from hub.sanctions.instructions import NewInstruction, Trigger, issue_for_clusters, reconcile_entry
 from hub.store.engine import open_engine
+from hub.store.links import insert_assertions
 from hub.store.matching import entry_now as current_entry
 from hub.store.members import register_member
 from hub.store.migrate import upgrade
-from hub.store.schema import instructions, list_entries, presences, subject_identifiers
+from hub.store.reviews import ReviewKind, ReviewState, decide, review_id, review_of
+from hub.store.schema import (
+    instructions,
+    list_entries,
+    list_entry_identifiers,
+    presences,
+    subject_identifiers,
+)
 
 USCC = ("USCC", "91330100000000001X")
 STORE = ("STORE", "mall:store:7")
@@ -57,6 +65,11 @@ def issue(
                 member_id="mall", scheme=STORE[0], value=STORE[1], first_seen=NOW
             )
         )
+        connection.execute(
+            list_entry_identifiers.insert().values(entry_id="e-1", scheme=USCC[0], value=USCC[1])
+        )
+        # mall itself tied its store to the listed company (a PRESENCE it reported)
+        insert_assertions(connection, [((STORE, USCC), "mall", "presence-1", "strong", False)], NOW)
     index = ListIndex()
     index.put(
         IndexedEntry(
@@ -66,7 +79,9 @@ def issue(
     subject = (Identifier(IdentifierScheme.USCC, USCC[1]),)
     trigger = Trigger("signal-1", NOW, "mall", misconduct, subject)
     with engine.begin() as connection:
-        issued = issue_for_clusters(connection, {"c-1": [trigger]}, index, default_policy(), NOW)
+        issued = issue_for_clusters(
+            connection, {"c-1": [trigger]}, index, default_policy(), NOW
+        ).issued
     assert issued
     return engine, issued
 
@@ -75,10 +90,10 @@ def move_and_reconcile(engine: sa.Engine, status: ListStatus) -> list[NewInstruc
     with engine.begin() as connection:
         connection.execute(list_entries.update().values(status=str(status)))
         entry = current_entry(connection, "e-1")
-        issued, lifted = reconcile_entry(
+        decided = reconcile_entry(
             connection, entry, ["c-1"], default_policy(), Trigger("transition:1", NOW), NOW
         )
-    return issued + lifted
+    return decided.issued + decided.lifted
 
 
 def test_joint_sanctions_of_an_overdue_blacklisted_subject_rest_on_section_5(
@@ -135,6 +150,12 @@ def test_lifts_after_rectification_rest_on_section_4_and_are_not_reviewed(
 
 def test_an_escalation_that_replaces_a_sanction_rests_on_section_5(tmp_path: Path) -> None:
     engine, _ = issue(tmp_path, ListType.BLACKLIST, ListStatus.OVERDUE)
+    # Closing a store waits for an operator; the store stays blocked meanwhile.
+    assert move_and_reconcile(engine, ListStatus.ESCALATED) == []
+    key = review_id(ReviewKind.SANCTION, "e-1", "mall", str(SanctionAction.CLOSE_STORE))
+    with engine.begin() as connection:
+        assert review_of(connection, key) is not None
+        assert decide(connection, key, ReviewState.CONFIRMED, "op", "seen the file", NOW)
     changed = move_and_reconcile(engine, ListStatus.ESCALATED)
     # CLOSE_STORE is issued and the BLOCK_STORE it supersedes lifted, both under §5.
     assert {new.action for new in changed} == {SanctionAction.CLOSE_STORE, SanctionAction.LIFT}

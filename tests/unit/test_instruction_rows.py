@@ -15,7 +15,14 @@ from hub.sanctions.instructions import Trigger, issue_for_clusters
 from hub.store.engine import open_engine
 from hub.store.members import register_member
 from hub.store.migrate import upgrade
-from hub.store.schema import instructions, list_entries, presences, subject_identifiers
+from hub.store.links import insert_assertions
+from hub.store.schema import (
+    instructions,
+    list_entries,
+    list_entry_identifiers,
+    presences,
+    subject_identifiers,
+)
 
 USCC = ("USCC", "91330100000000001X")
 STORE = ("STORE", "mall:store:7")
@@ -45,6 +52,11 @@ def test_an_instruction_sent_from_memory_equals_the_one_read_back(tmp_path: Path
                 member_id="mall", scheme=STORE[0], value=STORE[1], first_seen=now
             )
         )
+        connection.execute(
+            list_entry_identifiers.insert().values(entry_id="e-1", scheme=USCC[0], value=USCC[1])
+        )
+        # mall itself tied its store to the listed company (a PRESENCE it reported)
+        insert_assertions(connection, [((STORE, USCC), "mall", "presence-1", "strong", False)], now)
     index = ListIndex()
     index.put(
         IndexedEntry(
@@ -58,7 +70,9 @@ def test_an_instruction_sent_from_memory_equals_the_one_read_back(tmp_path: Path
     )
     trigger = Trigger("signal-1", now - timedelta(milliseconds=40), "mall")
     with engine.begin() as connection:
-        issued = issue_for_clusters(connection, {"c-1": [trigger]}, index, default_policy(), now)
+        issued = issue_for_clusters(
+            connection, {"c-1": [trigger]}, index, default_policy(), now
+        ).issued
     assert SanctionAction.BLOCK_STORE in {new.action for new in issued}
     with engine.connect() as connection:
         stored = {
