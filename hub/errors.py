@@ -19,6 +19,11 @@
     │   ├── UnknownMember      no member has this id
     │   ├── ReservedMemberId   the id belongs to the hub (its broker user, its group prefix)
     │   └── StandingConflict   the member's standing does not allow it (resume a removed one)
+    ├── ReviewError            a link withdrawal or a review decision cannot be carried out
+    │   ├── NothingToWithdraw  no standing link assertion matches the withdrawal
+    │   ├── UnknownReview      no review item has this id
+    │   ├── ReviewDecided      the item was decided already (or is of another kind)
+    │   └── DecisionRefused    the decision's options break a rule (`field`: the rule)
     ├── PolicyError            a policy file is malformed; every problem is listed
     ├── TokenRefused           an API token cannot be issued (hub.api.tokens)
     ├── HubKeyRefused          a hub key cannot be published or revoked (hub.ledger.hub_keys)
@@ -139,6 +144,33 @@ class ReservedMemberId(MembershipError):
 
 class StandingConflict(MembershipError):
     """The member's standing (active, suspended, removed) does not allow the request."""
+
+
+class ReviewError(HubError):
+    """A withdrawal or a review decision (docs/linking.md) cannot be carried out."""
+
+
+class NothingToWithdraw(ReviewError):
+    def __init__(self, member: str) -> None:
+        # The member id is checked against the registry before this, so it may be named.
+        super().__init__(f"no standing link assertion of {member} matches the withdrawal")
+
+
+class UnknownReview(ReviewError):
+    def __init__(self) -> None:
+        super().__init__("no review item has this id (see GET /reviews)")
+
+
+class ReviewDecided(ReviewError):
+    """The item is no longer open, or the decision is for another kind of item."""
+
+
+class DecisionRefused(ReviewError, ValueError):
+    """A decision's option breaks a rule: `field` names the option, the message the rule."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field, self.rule = field, rule
 
 
 class TokenRefused(HubError, ValueError):

@@ -24,16 +24,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.errors import (
     BrokerError,
+    DecisionRefused,
     HubError,
     IllegalTransition,
     ImportRefused,
+    NothingToWithdraw,
     PolicyError,
     ReservedMemberId,
+    ReviewDecided,
     StandingConflict,
     StoreRefused,
     StoreUnavailable,
     UnknownEntry,
     UnknownMember,
+    UnknownReview,
     UnknownTask,
 )
 
@@ -93,6 +97,10 @@ _HUB_ERRORS: dict[type[Exception], tuple[int, str]] = {
     UnknownTask: (404, "not_found"),
     IllegalTransition: (409, "illegal_transition"),
     UnknownMember: (404, "not_found"),
+    NothingToWithdraw: (404, "not_found"),
+    UnknownReview: (404, "not_found"),
+    ReviewDecided: (409, "conflict"),
+    DecisionRefused: (422, "invalid_value"),
     ReservedMemberId: (422, "invalid_value"),
     StandingConflict: (409, "conflict"),
     ImportRefused: (422, "import_refused"),

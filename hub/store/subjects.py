@@ -5,7 +5,7 @@ Identifiers are (scheme, value) pairs, as the tables hold them.
 """
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 
@@ -31,6 +31,7 @@ __all__ = [
     "merge_clusters",
     "public_identifiers",
     "same_identifier",
+    "split_cluster",
 ]
 
 Key = tuple[str, str]  # (scheme, value)
@@ -150,3 +151,59 @@ def public_identifiers(
         if r.scheme == IdentifierScheme.USCC:
             found[r.cluster_id].append(Identifier(IdentifierScheme.USCC, r.value))
     return dict(found)
+
+
+def _in_keys(
+    scheme_col: sa.ColumnElement[str], value_col: sa.ColumnElement[str], keys: Iterable[Key]
+) -> sa.ColumnElement[bool]:
+    by_scheme: dict[str, list[str]] = defaultdict(list)
+    for scheme, value in keys:
+        by_scheme[scheme].append(value)
+    return sa.or_(
+        *(sa.and_(scheme_col == s, value_col.in_(sorted(v))) for s, v in sorted(by_scheme.items()))
+    )
+
+
+def split_cluster(connection: sa.Connection, old: str, parts: Mapping[str, Sequence[Key]]) -> None:
+    """Move the identifiers in each of `parts` (new cluster -> its identifiers) out of `old`,
+    with the signals anchored on them and the rows naming those signals."""
+    for new, keys in sorted(parts.items()):
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            connection.execute(
+                subject_identifiers.update()
+                .where(subject_identifiers.c.cluster_id == old)
+                .where(_in_keys(subject_identifiers.c.scheme, subject_identifiers.c.value, chunk))
+                .values(cluster_id=new)
+            )
+            connection.execute(
+                accepted_signals.update()
+                .where(accepted_signals.c.cluster_id == old)
+                .where(
+                    _in_keys(
+                        accepted_signals.c.anchor_scheme, accepted_signals.c.anchor_value, chunk
+                    )
+                )
+                .values(cluster_id=new)
+            )
+        for table, reporter, signal in (
+            (signal_evidence, signal_evidence.c.reporter, signal_evidence.c.signal_id),
+            (waybill_citations, waybill_citations.c.reporter, waybill_citations.c.signal_id),
+            (
+                parcel_correlations,
+                parcel_correlations.c.platform_reporter,
+                parcel_correlations.c.platform_signal,
+            ),
+        ):
+            moved = (
+                sa.select(accepted_signals.c.signal_id)
+                .where(accepted_signals.c.cluster_id == new)
+                .where(accepted_signals.c.reporter == reporter)
+                .where(accepted_signals.c.signal_id == signal)
+            )
+            connection.execute(
+                table.update()
+                .where(table.c.cluster_id == old)
+                .where(sa.exists(moved))
+                .values(cluster_id=new)
+            )
