@@ -2,6 +2,7 @@
 its path), defaulted when left out, stated in full by the shipped file, and shown by
 `describe_safeguards`, `diff_safeguards` and `alliance-hub policy diff`."""
 
+import json
 import os
 import pickle
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from alliance_connector.messages import ListType, SanctionAction
+from hub.config import SOURCE_ROOT
 from hub.domain.lists import ListStatus
 from hub.errors import PolicyError
 from hub.policy.loading import default_policy, load_policy_text
@@ -123,18 +125,19 @@ def test_the_shipped_file_states_every_safeguard_at_its_built_in_value() -> None
     assert default_policy().safeguards == Safeguards()
 
 
-@pytest.mark.parametrize(
-    ("key", "low", "high", "unit"),
-    [
-        ("linking.weak_corroboration", 1, 10, "signals"),
-        ("review.within_days", 1, 60, "days"),
-        ("candidates.members", 2, 50, "members"),
-        ("candidates.window_days", 1, 366, "days"),
-        ("correlation.window_days", 1, 366, "days"),
-        ("evidence.appeal_days", 0, 3650, "days"),
-        ("evidence.max_refs", 1, 10000, "references"),
-    ],
-)
+# The whole-number safeguards, their bounds and what they count, as docs/linking.md states them.
+RANGES = [
+    ("linking.weak_corroboration", 1, 10, "signals"),
+    ("review.within_days", 1, 60, "days"),
+    ("candidates.members", 2, 50, "members"),
+    ("candidates.window_days", 1, 366, "days"),
+    ("correlation.window_days", 1, 366, "days"),
+    ("evidence.appeal_days", 0, 3650, "days"),
+    ("evidence.max_refs", 1, 10000, "references"),
+]
+
+
+@pytest.mark.parametrize(("key", "low", "high", "unit"), RANGES)
 def test_each_number_is_held_to_its_range(key: str, low: int, high: int, unit: str) -> None:
     table, name = key.split(".")
     for edge in (low, high):  # the control: both ends load
@@ -321,3 +324,19 @@ def test_policy_diff_prints_each_changed_safeguard(tmp_path: Path) -> None:
     )
     assert "~ review.within_days: 2 -> 5" in lines
     assert lines[-1].endswith("2 safeguard(s) changed")
+
+
+def test_the_operators_page_states_each_default_and_range() -> None:
+    doc = (SOURCE_ROOT / "docs" / "linking.md").read_text("utf-8")
+    defaults = describe_safeguards(Safeguards())
+    rows = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[2:4]
+        for line in doc.splitlines()
+        if line.startswith("| `")
+    }
+    for key, low, high, _ in RANGES:
+        default, allowed = rows[key]
+        assert default.strip() == str(defaults[key]), key
+        assert allowed.strip() == f"{low} to {high}", key
+    confirm_default = rows["review.confirm_actions"][0].strip().strip("`")
+    assert json.loads(confirm_default) == defaults["review.confirm_actions"]
