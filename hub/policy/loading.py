@@ -11,8 +11,8 @@ thresholds of docs/linking.md) are optional tables with optional keys, checked t
 what a file leaves out keeps the value of `Safeguards()`, so a policy written before them loads
 unchanged.
 
-Nesting is bounded: a policy's deepest value is three tables or arrays down
-(`rules[0].actions[0]`), and a candidate arrives over HTTP, so a document nested deeper than
+Nesting is bounded: a policy's deepest value is four tables or arrays down
+(`review.exempt[0].lists[0]`), and a candidate arrives over HTTP, so a document nested deeper than
 `MAX_NESTING` is refused by path before any rule is read, and one nested too deep for the TOML
 parser itself (which recurses) is refused as such instead of crashing it.
 """
