@@ -12,9 +12,9 @@ what a file leaves out keeps the value of `Safeguards()`, so a policy written be
 unchanged.
 
 Nesting is bounded: a policy's deepest value is four tables or arrays down
-(`review.exempt[0].lists[0]`), and a candidate arrives over HTTP, so a document nested deeper than
-`MAX_NESTING` is refused by path before any rule is read, and one nested too deep for the TOML
-parser itself (which recurses) is refused as such instead of crashing it.
+(`review.exempt[0].lists[0]`), and a candidate arrives over HTTP, so a document nested deeper
+than `MAX_NESTING` is refused by path before any rule is read, and one nested too deep for the
+TOML parser itself (which recurses) is refused as such instead of crashing it.
 """
 
 import hashlib
