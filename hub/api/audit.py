@@ -14,7 +14,7 @@ from hub.api.tokens import Principal
 from hub.csv_cells import SpreadsheetCsv
 from hub.ledger.verify import verify
 from hub.policy.loading import load_policy_text
-from hub.policy.rules import diff_decisions
+from hub.policy.rules import describe_safeguards, diff_decisions, diff_safeguards
 from hub.sanctions.situations import presence_situations
 from hub.store.audit_trail import EXPORT_COLUMNS, ledger_rows
 from hub.store.errors import reading
@@ -62,7 +62,8 @@ def ledger_export(request: Request, _: Reader) -> StreamingResponse:
 
 @router.get("/policy")
 def policy_current(request: Request, _: Reader) -> dict[str, object]:
-    """The policy in force: version, digest, rectification periods and rules."""
+    """The policy in force: version, digest, rectification periods, rules and safeguards
+    (each threshold by its key in the policy file)."""
     policy = request.app.state.policy
     return {
         "version": policy.version,
@@ -83,6 +84,7 @@ def policy_current(request: Request, _: Reader) -> dict[str, object]:
             }
             for r in policy.rules
         ],
+        "safeguards": describe_safeguards(policy.safeguards),
     }
 
 
@@ -92,8 +94,9 @@ def policy_diff(
     _: Reader,
     candidate: Annotated[str, Body(media_type="application/toml", max_length=256 * 1024)],
 ) -> dict[str, object]:
-    """What the candidate policy (TOML in the body) would add and lift today; applies nothing.
-    An invalid candidate answers 422 with every problem."""
+    """What the candidate policy (TOML in the body) would add and lift today, and which
+    safeguards it sets differently; applies nothing. An invalid candidate answers 422 with
+    every problem."""
     new = load_policy_text(candidate.encode(), "candidate")
     with reading(request.app.state.engine) as connection:
         situations = presence_situations(connection)
@@ -108,4 +111,8 @@ def policy_diff(
         "add": listed(diff.added),
         "lift": listed(diff.lifted),
         "pairs": len(situations),
+        "safeguards": [
+            {"name": c.name, "old": c.old, "new": c.new}
+            for c in diff_safeguards(request.app.state.policy, new)
+        ],
     }

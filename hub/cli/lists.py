@@ -1,6 +1,7 @@
 """`alliance-hub lists …` and `alliance-hub policy …`: thin edges over hub.lists and hub.policy."""
 
 import gc
+import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from hub.lists.reading import read_list_file
 from hub.lists.scheduler import SCHEDULER_ACTOR, run_due
 from hub.lists.tasks import complete_task
 from hub.policy.loading import load_policy
-from hub.policy.rules import diff_decisions
+from hub.policy.rules import diff_decisions, diff_safeguards
 from hub.sanctions.situations import presence_situations
 from hub.service import stop_on_signals
 from hub.store.engine import open_engine
@@ -221,7 +222,13 @@ def policy_diff(
         print(f"+ {action} at {member} for {entry_id}")
     for (entry_id, member), action in diff.lifted:
         print(f"- {action} at {member} for {entry_id} (would be lifted)")
+    # A changed threshold moves no instruction today but changes what later evidence leads
+    # to, so it is shown beside the instructions, not left to a reading of the file.
+    changes = diff_safeguards(current, candidate)
+    for change in changes:
+        print(f"~ {change.name}: {json.dumps(change.old)} -> {json.dumps(change.new)}")
     print(
         f"{current.version} -> {candidate.version}: {len(diff.added)} to add, "
-        f"{len(diff.lifted)} to lift, over {len(situations)} (entry, member) pairs"
+        f"{len(diff.lifted)} to lift, over {len(situations)} (entry, member) pairs; "
+        f"{len(changes)} safeguard(s) changed"
     )

@@ -6,10 +6,15 @@ reported together, each naming its path (`rules[2].actions[0]: unknown action 'B
 operator fixes the file in one pass. The digest is taken over the exact file bytes so the
 ledger can name the policy that produced an instruction. Errors: `hub.errors.PolicyError`.
 
-Nesting is bounded: a policy's deepest value is three tables or arrays down
-(`rules[0].actions[0]`), and a candidate arrives over HTTP, so a document nested deeper than
-`MAX_NESTING` is refused by path before any rule is read, and one nested too deep for the TOML
-parser itself (which recurses) is refused as such instead of crashing it.
+The safeguards (`[linking]`, `[review]`, `[candidates]`, `[correlation]`, `[evidence]`: the
+thresholds of docs/linking.md) are optional tables with optional keys, checked the same way;
+what a file leaves out keeps the value of `Safeguards()`, so a policy written before them loads
+unchanged.
+
+Nesting is bounded: a policy's deepest value is four tables or arrays down
+(`review.exempt[0].lists[0]`), and a candidate arrives over HTTP, so a document nested deeper
+than `MAX_NESTING` is refused by path before any rule is read, and one nested too deep for the
+TOML parser itself (which recurses) is refused as such instead of crashing it.
 """
 
 import hashlib
@@ -24,7 +29,7 @@ from hub.domain.categories import CATEGORIES, LISTABLE_CATEGORIES
 from hub.domain.lists import ACTIVE_STATUSES, ListStatus
 from hub.domain.members import MEMBER_KINDS
 from hub.errors import PolicyError
-from hub.policy.rules import Policy, Rule, Targets
+from hub.policy.rules import Policy, ReviewExemption, Rule, Safeguards, Targets
 from hub.policy.sections import SECTION_CHARS
 
 __all__ = ["MAX_NESTING", "default_policy", "load_policy", "load_policy_text"]
@@ -34,13 +39,33 @@ MAX_NESTING = 8
 
 
 # (required, optional) keys of each table.
-_TOP_KEYS = ({"version", "legal_basis", "rectification", "rules"}, set[str]())
+_SAFEGUARD_TABLES = {
+    "linking": {"weak_corroboration"},
+    "review": {"confirm_actions", "within_days", "exempt"},
+    "candidates": {"members", "window_days"},
+    "correlation": {"window_days"},
+    "evidence": {"appeal_days", "max_refs"},
+}
+_TOP_KEYS = ({"version", "legal_basis", "rectification", "rules"}, set(_SAFEGUARD_TABLES))
 _RECTIFICATION_KEYS = ({"default_months"}, {"months"})
 _RULE_KEYS = (
     {"name", "lists", "statuses", "targets", "actions"},
     {"categories", "member_kinds", "flag"},
 )
+_EXEMPT_KEYS = ({"lists", "statuses", "actions"}, set[str]())
 _MONTHS = range(1, 37)
+# Each whole-number safeguard's allowed values and what it counts. The bounds keep a typo from
+# disabling a safeguard (0 corroborating signals, a one-member "alliance") or from keeping
+# evidence for ever.
+_WHOLE: dict[str, tuple[range, str]] = {
+    "linking.weak_corroboration": (range(1, 11), "signals"),
+    "review.within_days": (range(1, 61), "days"),
+    "candidates.members": (range(2, 51), "members"),
+    "candidates.window_days": (range(1, 367), "days"),
+    "correlation.window_days": (range(1, 367), "days"),
+    "evidence.appeal_days": (range(0, 3651), "days"),
+    "evidence.max_refs": (range(1, 10001), "references"),
+}
 
 _T = TypeVar("_T", bound=Hashable)
 
@@ -94,6 +119,17 @@ class _Checker:
             return 0
         return raw
 
+    def whole(self, raw: object, path: str, fallback: int) -> int:
+        """A whole number within `_WHOLE[path]`'s bounds; `fallback` when absent or wrong."""
+        if raw is None:
+            return fallback
+        bounds, unit = _WHOLE[path]
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw not in bounds:
+            low, high = bounds.start, bounds.stop - 1
+            self.problems.append(f"{path}: expected a whole number of {unit} from {low} to {high}")
+            return fallback
+        return raw
+
     def members(
         self,
         raw: object,
@@ -101,11 +137,13 @@ class _Checker:
         kind: Callable[[str], _T],
         noun: str,
         refuse: Callable[[_T], str | None] = lambda _: None,
+        may_be_empty: bool = False,
     ) -> frozenset[_T]:
-        """The distinct values of a non-empty array; `refuse` says why a known one won't do."""
+        """The distinct values of an array, non-empty unless `may_be_empty`; `refuse` says
+        why a known one won't do."""
         if raw is None:
             return frozenset()
-        if not isinstance(raw, list) or not raw:
+        if not isinstance(raw, list) or not (raw or may_be_empty):
             self.problems.append(f"{path}: expected a non-empty array of {noun}s")
             return frozenset()
         seen: set[_T] = set()
@@ -175,6 +213,79 @@ def _rule(check: _Checker, raw: object, path: str) -> Rule:
     return Rule(name, lists, statuses, categories, member_kinds, targets, ordered, flag is True)
 
 
+def _exemptions(
+    check: _Checker, raw: object, confirmed: frozenset[SanctionAction] | None
+) -> tuple[ReviewExemption, ...]:
+    """The `[[review.exempt]]` tables. `confirmed` is the actions that wait for an operator,
+    None when `review.confirm_actions` itself had a problem (already reported)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        check.problems.append("review.exempt: expected an array of [[review.exempt]] tables")
+        return ()
+
+    def refuse(action: SanctionAction) -> str | None:
+        if (why := _refuse_lift(action)) is not None:
+            return why
+        if confirmed is not None and action not in confirmed:
+            # An exemption from a review that never opens would do nothing, silently.
+            return "not in review.confirm_actions, so it never waits for an operator"
+        return None
+
+    exemptions: list[ReviewExemption] = []
+    for index, item in enumerate(raw):
+        path = f"review.exempt[{index}]"
+        table = check.table(item, f"{path}.", _EXEMPT_KEYS)
+        lists = check.members(table.get("lists"), f"{path}.lists", ListType, "list")
+        statuses = check.members(
+            table.get("statuses"), f"{path}.statuses", ListStatus, "status", _refuse_inactive
+        )
+        actions = check.members(
+            table.get("actions"), f"{path}.actions", SanctionAction, "action", refuse
+        )
+        exemptions.append(ReviewExemption(lists, statuses, actions))
+    return tuple(exemptions)
+
+
+def _safeguards(check: _Checker, top: dict[str, Any]) -> Safeguards:
+    """The thresholds; a table or key the file leaves out keeps `Safeguards()`'s value."""
+    tables = {
+        name: check.table(top.get(name), f"{name}.", (set[str](), keys))
+        for name, keys in _SAFEGUARD_TABLES.items()
+    }
+    default = Safeguards()
+
+    def whole(path: str, fallback: int) -> int:
+        table, key = path.split(".")
+        return check.whole(tables[table].get(key), path, fallback)
+
+    review = tables["review"]
+    confirm_actions = default.confirm_actions
+    confirmed: frozenset[SanctionAction] | None = confirm_actions
+    if "confirm_actions" in review:
+        before = len(check.problems)
+        confirm_actions = check.members(
+            review["confirm_actions"],
+            "review.confirm_actions",
+            SanctionAction,
+            "action",
+            _refuse_lift,
+            may_be_empty=True,  # a policy may send every action without review
+        )
+        confirmed = confirm_actions if len(check.problems) == before else None
+    return Safeguards(
+        weak_corroboration=whole("linking.weak_corroboration", default.weak_corroboration),
+        confirm_actions=confirm_actions,
+        exempt=_exemptions(check, review.get("exempt"), confirmed),
+        review_days=whole("review.within_days", default.review_days),
+        candidate_members=whole("candidates.members", default.candidate_members),
+        candidate_window_days=whole("candidates.window_days", default.candidate_window_days),
+        correlation_window_days=whole("correlation.window_days", default.correlation_window_days),
+        evidence_appeal_days=whole("evidence.appeal_days", default.evidence_appeal_days),
+        evidence_max_refs=whole("evidence.max_refs", default.evidence_max_refs),
+    )
+
+
 def _policy(document: dict[str, Any], digest: str) -> tuple[Policy, list[str]]:
     check = _Checker()
     top = check.table(document, "", _TOP_KEYS)
@@ -209,7 +320,8 @@ def _policy(document: dict[str, Any], digest: str) -> tuple[Policy, list[str]]:
             check.problems.append(f"rules[{index}].name: duplicate rule name {rule.name!r}")
         names.add(rule.name)
         rules.append(rule)
-    policy = Policy(version, legal_basis, default_months, months, tuple(rules), digest)
+    safeguards = _safeguards(check, top)
+    policy = Policy(version, legal_basis, default_months, months, tuple(rules), digest, safeguards)
     return policy, check.problems
 
 

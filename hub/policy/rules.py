@@ -6,6 +6,8 @@ Both choices live in a policy file (`loading`), versioned and hashed so that eve
 can name the policy that produced it. This module holds no I/O: `decide` maps one
 (entry, member) situation to actions, and `diff_decisions` compares two policies over the
 same situations so an operator can see what a new file would add or lift before applying it.
+`describe_safeguards` and `diff_safeguards` do the same for the thresholds, named by their keys
+in the policy file, so that `policy diff` shows a changed threshold as plainly as a changed rule.
 """
 
 from collections.abc import Hashable, Mapping
@@ -19,16 +21,21 @@ from alliance_connector.messages import ListType, SanctionAction, SignalCategory
 from hub.domain.lists import ListStatus
 
 __all__ = [
+    "SAFEGUARD_KEYS",
     "Decision",
     "Policy",
     "PolicyDiff",
     "ReviewExemption",
     "Rule",
+    "SafeguardChange",
+    "SafeguardValue",
     "Safeguards",
     "Situation",
     "Targets",
     "decide",
+    "describe_safeguards",
     "diff_decisions",
+    "diff_safeguards",
 ]
 
 
@@ -224,3 +231,69 @@ def diff_decisions(old: Policy, new: Policy, situations: Mapping[K, Situation]) 
         return str(item[0]), str(item[1])
 
     return PolicyDiff(added=sorted(added, key=order), lifted=sorted(lifted, key=order))
+
+
+# Each threshold's key in the policy file, in the file's order, and the Safeguards field that
+# holds it: the key is what an operator edits, so it is the name `policy diff` shows.
+SAFEGUARD_KEYS: tuple[tuple[str, str], ...] = (
+    ("linking.weak_corroboration", "weak_corroboration"),
+    ("review.confirm_actions", "confirm_actions"),
+    ("review.within_days", "review_days"),
+    ("review.exempt", "exempt"),
+    ("candidates.members", "candidate_members"),
+    ("candidates.window_days", "candidate_window_days"),
+    ("correlation.window_days", "correlation_window_days"),
+    ("evidence.appeal_days", "evidence_appeal_days"),
+    ("evidence.max_refs", "evidence_max_refs"),
+)
+
+# What a described threshold is: a number, a list of action names, or a list of exemptions.
+SafeguardValue = int | list[str] | list[dict[str, list[str]]]
+
+
+def _in_order(values: frozenset[str], order: type[StrEnum]) -> list[str]:
+    return [str(member) for member in order if member in values]
+
+
+def _exemption(exemption: ReviewExemption) -> dict[str, list[str]]:
+    return {
+        "lists": _in_order(exemption.lists, ListType),
+        "statuses": _in_order(exemption.statuses, ListStatus),
+        "actions": _in_order(exemption.actions, SanctionAction),
+    }
+
+
+def _described(safeguards: Safeguards, field_name: str) -> SafeguardValue:
+    value = getattr(safeguards, field_name)
+    if field_name == "confirm_actions":
+        return _in_order(value, SanctionAction)
+    if field_name == "exempt":
+        # Sorted: the exemptions' order in the file changes nothing, so it must not show
+        # as a change.
+        return sorted((_exemption(e) for e in value), key=lambda e: sorted(e.items()))
+    return int(value)
+
+
+def describe_safeguards(safeguards: Safeguards) -> dict[str, SafeguardValue]:
+    """Every threshold by its policy-file key, as plain JSON values in a stable order."""
+    return {key: _described(safeguards, name) for key, name in SAFEGUARD_KEYS}
+
+
+@dataclass(frozen=True)
+class SafeguardChange:
+    """One threshold whose value differs between two policies."""
+
+    name: str
+    old: SafeguardValue
+    new: SafeguardValue
+
+
+def diff_safeguards(old: Policy, new: Policy) -> list[SafeguardChange]:
+    """The thresholds `new` sets differently from `old`, in the policy file's order."""
+    before = describe_safeguards(old.safeguards)
+    after = describe_safeguards(new.safeguards)
+    return [
+        SafeguardChange(key, before[key], after[key])
+        for key, _ in SAFEGUARD_KEYS
+        if before[key] != after[key]
+    ]

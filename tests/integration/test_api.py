@@ -315,6 +315,8 @@ def test_ledger_verify_export_and_policy(api: Api) -> None:
     assert "LIST_STATUS_CHANGED" in lines[1] and "送达" in lines[1]
     status, policy = api.get("/policy", "auditor")
     assert status == 200 and policy["version"] == default_policy().version
+    assert policy["safeguards"]["review.within_days"] == 2
+    assert policy["safeguards"]["review.confirm_actions"] == ["CLOSE_STORE", "PUBLIC_EXPOSURE"]
     text = (files("hub.policy") / "default.toml").read_text("utf-8")
     diff = api.client.post(
         "/policy/diff",
@@ -322,6 +324,14 @@ def test_ledger_verify_export_and_policy(api: Api) -> None:
         headers=operator | {"Content-Type": "application/toml"},
     )
     assert diff.status_code == 200 and diff.json()["add"] == [] and diff.json()["lift"] == []
+    assert diff.json()["safeguards"] == []
+    stricter = api.client.post(
+        "/policy/diff",
+        content=text.replace("members = 3", "members = 4").encode(),
+        headers=operator | {"Content-Type": "application/toml"},
+    )
+    assert stricter.status_code == 200 and stricter.json()["add"] == []
+    assert stricter.json()["safeguards"] == [{"name": "candidates.members", "old": 3, "new": 4}]
     broken = api.client.post(
         "/policy/diff",
         content=b'version = "x"\n[[rules]]\nactions = ["BAN"]\n',
