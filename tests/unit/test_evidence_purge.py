@@ -34,11 +34,10 @@ def citation(reporter: str, signal: str, waybill: str) -> dict[str, object]:
     }
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> sa.Engine:
-    built = open_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    upgrade(built)
-    with built.begin() as connection:
+def seed_retention(engine: sa.Engine) -> None:
+    """Evidence of mall's old-1, old-2 and new (KEPT_UNTIL), social's old-1 (kept), their
+    waybill citations, and a correlation on mall's old-1."""
+    with engine.begin() as connection:
         connection.execute(
             signal_evidence.insert(),
             [evidence_row("mall", s, expires_at=at) for s, at in KEPT_UNTIL.items()]
@@ -66,6 +65,13 @@ def engine(tmp_path: Path) -> sa.Engine:
                 correlated_at=T0 - timedelta(days=200),
             )
         )
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> sa.Engine:
+    built = open_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    upgrade(built)
+    seed_retention(built)
     return built
 
 
