@@ -4,6 +4,10 @@ OVERDUE, which brings escalation instructions (through the same outbox) and oper
 It takes the moment to judge deadlines by (`as_of`) from its caller, so tests and operators
 can move time forward instead of waiting; what it records (ledger, history, instructions)
 carries the real time. Each run is idempotent: an entry already OVERDUE is not due again.
+
+Each run also purges the kept evidence whose retention has ended (hub.store.evidence_purge)
+and records how many rows went in one EVIDENCE_PURGED ledger row. That is judged by the real
+clock, never by an `as_of` moved ahead of it: a deleted row cannot be brought back.
 """
 
 import logging
@@ -16,11 +20,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hub.domain.lists import RECTIFYING_STATUSES, ListStatus
 from hub.errors import HubError, IllegalTransition
+from hub.ledger.chain import LedgerEntry, append
 from hub.lists.lifecycle import Moved, move
 from hub.policy.rules import Policy
+from hub.store.evidence_purge import purge_expired
 from hub.store.list_entries import entries_past_deadline
 
-__all__ = ["SCHEDULER_ACTOR", "SchedulerRun", "due_entries", "run_due"]
+__all__ = ["SCHEDULER_ACTOR", "SchedulerRun", "due_entries", "purge_evidence", "run_due"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +37,7 @@ SCHEDULER_ACTOR = "scheduler"
 class SchedulerRun:
     overdue: list[Moved] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    purged: int = 0  # evidence rows whose retention ended
 
     @property
     def instructions(self) -> int:
@@ -75,4 +82,21 @@ def run_due(
             run.failed.append(entry_id)
             continue
         run.overdue.append(moved)
+    try:
+        run.purged = purge_evidence(engine, min(as_of, clock()), clock)
+    except (HubError, SQLAlchemyError):
+        log.exception("could not purge expired evidence; the next run tries again")
     return run
+
+
+def purge_evidence(
+    engine: sa.Engine, now: datetime, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> int:
+    """Delete the evidence expired at `now`, with one EVIDENCE_PURGED ledger row when any
+    went, in one transaction: the ledger says so exactly when it happened."""
+    with engine.begin() as connection:
+        count = purge_expired(connection, now)
+        if count:
+            entry = LedgerEntry("EVIDENCE_PURGED", SCHEDULER_ACTOR, {"count": count})
+            append(connection, [entry], clock())
+    return count
