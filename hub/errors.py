@@ -19,6 +19,9 @@
     │   ├── UnknownMember      no member has this id
     │   ├── ReservedMemberId   the id belongs to the hub (its broker user, its group prefix)
     │   └── StandingConflict   the member's standing does not allow it (resume a removed one)
+    ├── ReviewError            a review-queue decision cannot be carried out
+    │   ├── ReviewDecided      the item is decided already (its cause may not be decided twice)
+    │   └── WrongReviewKind    the item is of another kind than the decision is for
     ├── PolicyError            a policy file is malformed; every problem is listed
     ├── TokenRefused           an API token cannot be issued (hub.api.tokens)
     ├── HubKeyRefused          a hub key cannot be published or revoked (hub.ledger.hub_keys)
@@ -147,6 +150,27 @@ class TokenRefused(HubError, ValueError):
     def __init__(self, field: str, rule: str) -> None:
         super().__init__(f"{field}: {rule}")
         self.field, self.rule = field, rule
+
+
+class ReviewError(HubError):
+    """A decision on a review-queue item (hub.store.reviews) cannot be carried out."""
+
+
+class ReviewDecided(ReviewError):
+    """The item is no longer OPEN: decided already, or moot."""
+
+    def __init__(self, review_id: str, state: str) -> None:
+        # Review ids are the hub's own (a digest of the cause), never a caller's value.
+        super().__init__(f"review {review_id} is {state}, not OPEN: it was decided already")
+        self.review_id, self.state = review_id, state
+
+
+class WrongReviewKind(ReviewError):
+    """The item is of another kind (a BRIDGE item confirmed as a listing candidate)."""
+
+    def __init__(self, review_id: str, kind: str, wanted: str) -> None:
+        super().__init__(f"review {review_id} is a {kind} item, not a {wanted} item")
+        self.review_id, self.kind, self.wanted = review_id, kind, wanted
 
 
 class PolicyError(HubError):

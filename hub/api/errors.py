@@ -29,6 +29,7 @@ from hub.errors import (
     ImportRefused,
     PolicyError,
     ReservedMemberId,
+    ReviewError,
     StandingConflict,
     StoreRefused,
     StoreUnavailable,
@@ -95,6 +96,7 @@ _HUB_ERRORS: dict[type[Exception], tuple[int, str]] = {
     UnknownMember: (404, "not_found"),
     ReservedMemberId: (422, "invalid_value"),
     StandingConflict: (409, "conflict"),
+    ReviewError: (409, "conflict"),  # decided already, or of another kind
     ImportRefused: (422, "import_refused"),
     PolicyError: (422, "invalid_policy"),
     # A value the database cannot hold (a NUL byte, an out-of-range number) that the route's
