@@ -21,6 +21,7 @@ from tests.unit.test_candidates import (
     test_a_correlation_before_the_window_makes_none,
     test_a_decided_item_cannot_be_decided_again,
     test_a_parcel_correlation_in_the_window_makes_a_candidate,
+    test_a_platform_and_a_carrier_on_the_same_waybills_make_a_candidate,
     test_a_stored_candidate_is_not_returned_again_in_any_state,
     test_a_watch_list_confirmation_issues_the_policys_instructions,
     test_confirming_lists_the_subject_as_an_alliance_entry,
@@ -32,6 +33,7 @@ from tests.unit.test_candidates import (
 )
 from tests.unit.test_correlation import (
     test_a_batch_of_many_waybills_takes_a_few_statements,
+    test_a_batch_rolled_back_and_replayed_makes_the_same_rows,
     test_a_member_on_both_sides_corroborates_nothing,
     test_a_repeated_call_returns_nothing_and_stores_nothing_twice,
     test_carrier_first_then_platform_makes_the_same_row,
@@ -43,11 +45,13 @@ from tests.unit.test_correlation import (
 
 __all__ = [
     "test_a_batch_of_many_waybills_takes_a_few_statements",
+    "test_a_batch_rolled_back_and_replayed_makes_the_same_rows",
     "test_a_category_the_list_does_not_take_is_refused_before_anything_is_written",
     "test_a_correlation_before_the_window_makes_none",
     "test_a_decided_item_cannot_be_decided_again",
     "test_a_member_on_both_sides_corroborates_nothing",
     "test_a_parcel_correlation_in_the_window_makes_a_candidate",
+    "test_a_platform_and_a_carrier_on_the_same_waybills_make_a_candidate",
     "test_a_repeated_call_returns_nothing_and_stores_nothing_twice",
     "test_a_stored_candidate_is_not_returned_again_in_any_state",
     "test_a_watch_list_confirmation_issues_the_policys_instructions",

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from alliance_connector.messages import ListType, SignalCategory
+from hub.api.errors import status_of
 from hub.domain.china_time import add_months
 from hub.errors import ImportRefused, ReviewDecided, WrongReviewKind
 from hub.lists.candidates import (
@@ -23,6 +24,7 @@ from hub.lists.candidates import (
     dismiss_candidate,
 )
 from hub.pipeline.candidates import candidate_id, new_candidates
+from hub.pipeline.correlation import LOGISTICS, PLATFORM, Citation, correlate
 from hub.policy.loading import default_policy
 from hub.policy.rules import Safeguards
 from hub.store.engine import open_engine
@@ -170,6 +172,24 @@ def test_a_parcel_correlation_in_the_window_makes_a_candidate(engine: sa.Engine)
         "categories": {"FAKE_TRANSACTION": 1},
         "correlations": 1,
     }
+
+
+@pytest.mark.parametrize("carrier_first", [False, True])
+def test_a_platform_and_a_carrier_on_the_same_waybills_make_a_candidate(
+    engine: sa.Engine, carrier_first: bool
+) -> None:
+    shop = Citation("mall", "p-1", PLATFORM, FAKE, CLUSTER, ("sf:1", "sf:2"), NOW)
+    parcels = Citation(
+        "express", "l-1", LOGISTICS, SignalCategory.EMPTY_PARCEL, "c-9", ("sf:2",), NOW
+    )
+    report(engine, "mall", "p-1")
+    made = []
+    for citation in (parcels, shop) if carrier_first else (shop, parcels):
+        with engine.begin() as connection:
+            made += correlate(connection, [citation], timedelta(days=30), NOW)
+    assert [(m.cluster_id, m.waybills) for m in made] == [(CLUSTER, 1)]
+    (item,) = candidates(engine, CLUSTER, "c-9")
+    assert (item.cluster_id, item.detail["correlations"]) == (CLUSTER, 1)
 
 
 def test_a_correlation_before_the_window_makes_none(engine: sa.Engine) -> None:
@@ -438,6 +458,11 @@ def test_a_decided_item_cannot_be_decided_again(engine: sa.Engine) -> None:
         dismiss_candidate(connection, stale, "op-wang", "no", NOW)
     assert len(ledger_rows(engine, "CANDIDATE_CONFIRMED")) == 1
     assert ledger_rows(engine, "CANDIDATE_DISMISSED") == []
+
+
+def test_review_errors_answer_409() -> None:
+    assert status_of(ReviewDecided("rev-1", "DISMISSED")) == (409, "conflict")
+    assert status_of(WrongReviewKind("rev-1", "BRIDGE", "CANDIDATE")) == (409, "conflict")
 
 
 def test_an_item_of_another_kind_is_refused(engine: sa.Engine) -> None:

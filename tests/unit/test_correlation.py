@@ -179,3 +179,14 @@ def test_a_batch_of_many_waybills_takes_a_few_statements(engine: sa.Engine) -> N
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     writes = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
     assert (len(reads), len(writes)) == (3, 2)  # 1200 waybills: three chunks of at most 500
+
+
+def test_a_batch_rolled_back_and_replayed_makes_the_same_rows(engine: sa.Engine) -> None:
+    run(engine, platform("p-1", "sf:1", "sf:2", "sf:3"))
+    batch = (carrier("l-1", "sf:2", "sf:3"), carrier("l-2", "sf:1", reporter="ems"))
+    with pytest.raises(RuntimeError), engine.begin() as connection:
+        first = correlate(connection, batch, WINDOW, NOW)
+        raise RuntimeError("the worker crashed before its commit")
+    assert stored(engine) == []
+    assert run(engine, *batch) == first
+    assert stored(engine) == EXPECTED + [("mall", "p-1", "ems", "l-2", SHOP, 1)]
