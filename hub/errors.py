@@ -20,9 +20,10 @@
     │   ├── ReservedMemberId   the id belongs to the hub (its broker user, its group prefix)
     │   └── StandingConflict   the member's standing does not allow it (resume a removed one)
     ├── ReviewError            a link withdrawal or a review decision cannot be carried out
+    │   ├── ReviewDecided      the item is decided already (its cause may not be decided twice)
+    │   ├── WrongReviewKind    the item is of another kind than the decision is for
     │   ├── NothingToWithdraw  no standing link assertion matches the withdrawal
     │   ├── UnknownReview      no review item has this id
-    │   ├── ReviewDecided      the item was decided already (or is of another kind)
     │   └── DecisionRefused    the decision's options break a rule (`field`: the rule)
     ├── PolicyError            a policy file is malformed; every problem is listed
     ├── TokenRefused           an API token cannot be issued (hub.api.tokens)
@@ -146,8 +147,33 @@ class StandingConflict(MembershipError):
     """The member's standing (active, suspended, removed) does not allow the request."""
 
 
+class TokenRefused(HubError, ValueError):
+    """A token cannot be issued as asked: `field` names the option, the message the rule."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field, self.rule = field, rule
+
+
 class ReviewError(HubError):
-    """A withdrawal or a review decision (docs/linking.md) cannot be carried out."""
+    """A decision on a review-queue item (hub.store.reviews) cannot be carried out."""
+
+
+class ReviewDecided(ReviewError):
+    """The item is no longer OPEN: decided already, or moot."""
+
+    def __init__(self, review_id: str, state: str) -> None:
+        # Review ids are the hub's own (a digest of the cause), never a caller's value.
+        super().__init__(f"review {review_id} is {state}, not OPEN: it was decided already")
+        self.review_id, self.state = review_id, state
+
+
+class WrongReviewKind(ReviewError):
+    """The item is of another kind (a BRIDGE item confirmed as a listing candidate)."""
+
+    def __init__(self, review_id: str, kind: str, wanted: str) -> None:
+        super().__init__(f"review {review_id} is a {kind} item, not a {wanted} item")
+        self.review_id, self.kind, self.wanted = review_id, kind, wanted
 
 
 class NothingToWithdraw(ReviewError):
@@ -161,20 +187,8 @@ class UnknownReview(ReviewError):
         super().__init__("no review item has this id (see GET /reviews)")
 
 
-class ReviewDecided(ReviewError):
-    """The item is no longer open, or the decision is for another kind of item."""
-
-
 class DecisionRefused(ReviewError, ValueError):
     """A decision's option breaks a rule: `field` names the option, the message the rule."""
-
-    def __init__(self, field: str, rule: str) -> None:
-        super().__init__(f"{field}: {rule}")
-        self.field, self.rule = field, rule
-
-
-class TokenRefused(HubError, ValueError):
-    """A token cannot be issued as asked: `field` names the option, the message the rule."""
 
     def __init__(self, field: str, rule: str) -> None:
         super().__init__(f"{field}: {rule}")

@@ -31,7 +31,7 @@ from hub.errors import (
     NothingToWithdraw,
     PolicyError,
     ReservedMemberId,
-    ReviewDecided,
+    ReviewError,
     StandingConflict,
     StoreRefused,
     StoreUnavailable,
@@ -99,10 +99,10 @@ _HUB_ERRORS: dict[type[Exception], tuple[int, str]] = {
     UnknownMember: (404, "not_found"),
     NothingToWithdraw: (404, "not_found"),
     UnknownReview: (404, "not_found"),
-    ReviewDecided: (409, "conflict"),
     DecisionRefused: (422, "invalid_value"),
     ReservedMemberId: (422, "invalid_value"),
     StandingConflict: (409, "conflict"),
+    ReviewError: (409, "conflict"),  # decided already, or of another kind
     ImportRefused: (422, "import_refused"),
     PolicyError: (422, "invalid_policy"),
     # A value the database cannot hold (a NUL byte, an out-of-range number) that the route's

@@ -11,8 +11,11 @@ import sqlalchemy as sa
 from alliance_connector.identifiers import personal_pattern
 from alliance_connector.messages import ListType, SignalCategory
 from hub.errors import DecisionRefused, ReviewDecided, UnknownReview
+from hub.ledger.chain import append
+from hub.lists.candidates import confirm_candidate, dismiss_candidate, sanction_reporters
 from hub.policy.rules import Policy
 from hub.sanctions.decisions import Decision, decide_bridge, decide_sanction
+from hub.sanctions.instructions import ledger_entries
 from hub.store.reviews import ReviewKind, ReviewState, review_of
 
 __all__ = ["decide_review"]
@@ -38,11 +41,19 @@ def decide_review(
     if review is None:
         raise UnknownReview()
     if review.state is not ReviewState.OPEN:
-        raise ReviewDecided(f"the review item is {review.state}, not open")
+        raise ReviewDecided(review.review_id, str(review.state))
     if review.kind is not ReviewKind.CANDIDATE and (list_type or category):
         raise DecisionRefused("list_type", "only a listing candidate takes a list and category")
     if review.kind is ReviewKind.BRIDGE:
         return decide_bridge(connection, review, confirm, actor, reason, policy, now)
     if review.kind is ReviewKind.SANCTION:
         return decide_sanction(connection, review, confirm, actor, reason, policy, now)
-    raise ReviewDecided("listing candidates are decided once hub.lists.candidates lands")
+    if not confirm:
+        dismiss_candidate(connection, review, actor, reason, now)
+        return Decision(review.review_id, ReviewState.DISMISSED)
+    entry_id = confirm_candidate(
+        connection, review, actor, reason, list_type, category, policy, now
+    )
+    decided = sanction_reporters(connection, review, entry_id, policy, now)
+    append(connection, ledger_entries(decided.issued) + decided.entries, now)
+    return Decision(review.review_id, ReviewState.CONFIRMED, decided.issued, [], entry_id)

@@ -9,9 +9,9 @@ never happen twice. Every handled record gets exactly one ledger row that names 
 acks) -> record presence -> match and decide -> write the ledger and the rows naming it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -22,10 +22,13 @@ from alliance_connector.topics import ACKS_PREFIX
 from hub.domain.links import cluster_name
 from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.pipeline.acks import APPLIED, AckTarget, ack_targets, claim_row
+from hub.pipeline.candidates import new_candidates
 from hub.pipeline.checks import topic_owner
+from hub.pipeline.correlation import Citation, correlate
 from hub.pipeline.evidence import EVIDENCE_COLUMNS, evidence_row
 from hub.pipeline.linking import Plan, link_all, plan, present_identifiers
 from hub.pipeline.messages import AcceptedAck, AcceptedSignal, CheckedRecord, Outcome, Rejection
+from hub.pipeline.waybills import cited, citing_kinds, correlation_entry
 from hub.policy.rules import Policy
 from hub.sanctions.index import ListIndex
 from hub.sanctions.instructions import (
@@ -112,8 +115,9 @@ class _Rows:
     """The rows one batch writes and the ledger entries naming them, shaped from its verdicts
     (`_shape`) before anything is written (`_write`)."""
 
-    def __init__(self, now: datetime) -> None:
+    def __init__(self, now: datetime, kinds: Mapping[str, str]) -> None:
         self.now = now
+        self.kinds = kinds  # member -> kind, of the reporters whose signals cite waybills
         self.effects = BatchEffects()
         self.entries: list[LedgerEntry] = []
         self.reject_rows: list[dict[str, object]] = []
@@ -121,6 +125,8 @@ class _Rows:
         self.ack_updates: list[dict[str, object]] = []
         self.claim_rows: list[tuple[int, dict[str, object]]] = []  # (entry index, row)
         self.evidence_rows: list[tuple[object, ...]] = []
+        self.citations: list[Citation] = []
+        self.misconduct_clusters: set[str] = set()
         self.sightings: list[tuple[str, Identifier]] = []
         # cluster -> the batch's signals about it, the first one of each reporter
         self.triggers: dict[str, dict[str, Trigger]] = {}
@@ -195,6 +201,11 @@ class _Rows:
         self.evidence_rows.append(
             evidence_row(signal, signal_id, cluster, item.record_time, policy)
         )
+        if trigger.misconduct:
+            self.misconduct_clusters.add(cluster)
+        citation = cited(signal, signal_id, cluster, item.record_time, self.kinds)
+        if citation is not None:
+            self.citations.append(citation)
         body = {
             "category": str(signal.category),
             "severity": str(signal.severity),
@@ -307,7 +318,8 @@ def _shape(
     """The rows of every verdict: rejects, accepted signals, and acks judged against the
     instructions they name (read here, the one query of this stage)."""
     targets = ack_targets(connection, [o.ack for _, o in verdicts if isinstance(o, AcceptedAck)])
-    rows = _Rows(now)
+    signals = [o.signal for _, o in verdicts if isinstance(o, AcceptedSignal)]
+    rows = _Rows(now, citing_kinds(connection, signals))
     next_link = iter(linked)
     for item, outcome in verdicts:
         if isinstance(outcome, Rejection):
@@ -333,6 +345,25 @@ def _match_and_decide(
         return Decided()
     by_cluster = {cluster: list(t.values()) for cluster, t in triggers.items()}
     return issue_for_clusters(connection, by_cluster, index, policy, now)
+
+
+def _corroborate(
+    connection: sa.Connection,
+    rows: _Rows,
+    matched: Collection[str],
+    policy: Policy,
+    now: datetime,
+) -> list[LedgerEntry]:
+    """Join the batch's waybill citations with the other side's (empty-parcel correlation),
+    and open the listing candidates its reports and correlations now make, for clusters that
+    match no active entry; the ledger entries of both."""
+    safeguards = policy.safeguards
+    window = timedelta(days=safeguards.correlation_window_days)
+    correlations = correlate(connection, rows.citations, window, now) if rows.citations else []
+    entries = [correlation_entry(c) for c in correlations]
+    touched = (rows.misconduct_clusters | {c.cluster_id for c in correlations}) - set(matched)
+    candidates = new_candidates(connection, touched, safeguards, now)
+    return entries + open_items(connection, candidates, now)
 
 
 def _write(connection: sa.Connection, rows: _Rows, head: tuple[int, str]) -> None:
@@ -379,5 +410,6 @@ def apply_batch(
     decided = _match_and_decide(connection, rows.triggers, index, policy, now)  # 6. decide
     rows.add_instructions(decided.issued)
     rows.entries += decided.entries
+    rows.entries += _corroborate(connection, rows, decided.matched, policy, now)
     _write(connection, rows, head)  # 7. write: ledger, then the rows naming its seqs
     return rows.effects

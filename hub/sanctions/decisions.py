@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from hub.domain.links import OPERATOR, LinkKind, edge
-from hub.errors import ReviewDecided
+from hub.errors import ReviewDecided, WrongReviewKind
 from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.policy.rules import Policy
 from hub.sanctions.instructions import NewInstruction, Trigger, ledger_entries, reconcile_entry
@@ -42,10 +42,10 @@ def _record(
     now: datetime,
 ) -> ReviewState:
     if review.kind is not kind:
-        raise ReviewDecided(f"the review item is a {review.kind}, not a {kind}")
+        raise WrongReviewKind(review.review_id, str(review.kind), str(kind))
     state = ReviewState.CONFIRMED if confirm else ReviewState.DISMISSED
     if not decide(connection, review.review_id, state, actor, reason, now):
-        raise ReviewDecided("the review item was decided already")
+        raise ReviewDecided(review.review_id, "decided")
     return state
 
 

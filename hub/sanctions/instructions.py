@@ -148,6 +148,7 @@ class Decided:
     issued: list[NewInstruction] = field(default_factory=list)
     lifted: list[NewInstruction] = field(default_factory=list)
     entries: list[LedgerEntry] = field(default_factory=list)
+    matched: set[str] = field(default_factory=set)  # clusters that matched an active entry
 
 
 def _subject_json(identifiers: Sequence[Identifier]) -> str:
@@ -367,7 +368,7 @@ def issue_for_clusters(
                         connection, policy, entry, trigger, graph, start, here, shown, kinds, now
                     )
     issued, opened = _store(connection, policy, wanted, now)
-    return Decided(issued, [], opened)
+    return Decided(issued, [], opened, set(matches))
 
 
 def _reporter_wanted(

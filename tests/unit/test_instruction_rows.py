@@ -13,9 +13,9 @@ from hub.policy.loading import default_policy
 from hub.sanctions.index import IndexedEntry, ListIndex
 from hub.sanctions.instructions import Trigger, issue_for_clusters
 from hub.store.engine import open_engine
+from hub.store.links import insert_assertions
 from hub.store.members import register_member
 from hub.store.migrate import upgrade
-from hub.store.links import insert_assertions
 from hub.store.schema import (
     instructions,
     list_entries,
