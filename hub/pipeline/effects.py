@@ -377,7 +377,6 @@ def _write(connection: sa.Connection, rows: _Rows, head: tuple[int, str]) -> Non
             columns,
             [(*row.values(), seqs[index]) for index, row in rows.accepted_rows],
         )
-    insert_evidence(connection, EVIDENCE_COLUMNS, rows.evidence_rows)
     apply_acks(connection, rows.ack_updates)
     insert_claims(
         connection,
@@ -406,6 +405,8 @@ def apply_batch(
     rows = _shape(connection, verdicts, keys, linked, policy, now)  # 4. shape rows, judge acks
     rows.effects.skipped = skipped
     rows.entries += bridges
+    # Evidence before candidates count it (they count this batch's reports too).
+    insert_evidence(connection, EVIDENCE_COLUMNS, rows.evidence_rows)
     record_presence(connection, rows.sightings, now)  # 5. presence, which matching reads
     decided = _match_and_decide(connection, rows.triggers, index, policy, now)  # 6. decide
     rows.add_instructions(decided.issued)
