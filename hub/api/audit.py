@@ -99,7 +99,7 @@ def policy_diff(
     every problem."""
     new = load_policy_text(candidate.encode(), "candidate")
     with reading(request.app.state.engine) as connection:
-        situations = presence_situations(connection)
+        situations = presence_situations(connection, request.app.state.policy)
     diff = diff_decisions(request.app.state.policy, new, situations)
 
     def listed(pairs: Sequence[tuple[tuple[str, str], object]]) -> list[dict[str, str]]:

@@ -216,7 +216,7 @@ def policy_diff(
     current, _ = policy_from(settings.policy_path)
     candidate = load_policy(new_file)
     with _engine(settings).connect() as connection:
-        situations = presence_situations(connection)
+        situations = presence_situations(connection, current)
     diff = diff_decisions(current, candidate, situations)
     for (entry_id, member), action in diff.added:
         print(f"+ {action} at {member} for {entry_id}")

@@ -32,7 +32,7 @@ from hub.policy.sections import legal_basis
 from hub.sanctions.index import ListIndex
 from hub.sanctions.matching import entries_matching, public_of
 from hub.sanctions.review_queue import open_items
-from hub.sanctions.ties import TieGraph, tie_graph
+from hub.sanctions.ties import TieGraph, presence_ties, tie_graph
 from hub.store.instructions import (
     active_instructions,
     insert_instructions,
@@ -182,20 +182,6 @@ def _presence_wanted(
         subject = _sorted([*map(_identifier, tied), *public])
         wanted += _wants(decide(policy, situation), member, Targets.PRESENCE, subject)
     return wanted
-
-
-def _presence_ties(
-    graph: TieGraph,
-    start: set[Key],
-    presence: Mapping[str, list[Identifier]],
-) -> dict[str, set[Key]]:
-    """member -> its presence identifiers tied to the entry by its own or confirmed links."""
-    ties = {}
-    for member, known in presence.items():
-        tied = graph.tied(start, member, {(str(i.scheme), i.value) for i in known})
-        if tied:
-            ties[member] = tied
-    return ties
 
 
 def _gate(
@@ -359,7 +345,7 @@ def issue_for_clusters(
         shown = public.get(cluster, [])
         for entry in entries:
             start = starts.get(entry.entry_id, set())
-            ties = _presence_ties(graph, start, here)
+            ties = presence_ties(graph, start, here)
             for want in _presence_wanted(policy, entry, ties, shown, kinds):
                 wanted.append((entry, want, first))
             for trigger in triggers[cluster]:
@@ -429,7 +415,7 @@ def reconcile_entry(
         merged: dict[str, set[Key]] = defaultdict(set)
         for cluster in clusters:
             graph = tie_graph(links.get(cluster, ()), corroboration)
-            for member, tied in _presence_ties(graph, start, presence.get(cluster, {})).items():
+            for member, tied in presence_ties(graph, start, presence.get(cluster, {})).items():
                 merged[member] |= tied
         shared = sorted({i for ids in public.values() for i in ids}, key=lambda i: i.value)
         kinds = member_kinds(connection, merged.keys())

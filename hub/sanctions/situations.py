@@ -8,24 +8,34 @@ import sqlalchemy as sa
 from alliance_connector.identifiers import IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
 from hub.domain.lists import ListStatus
-from hub.policy.rules import Situation, Targets
-from hub.store.matching import clusters_naming_entry, member_kinds
+from hub.policy.rules import Policy, Situation, Targets
+from hub.sanctions.ties import presence_ties, tie_graph
+from hub.store.links import links_within
+from hub.store.matching import clusters_naming_entry, entry_keys, member_kinds
 from hub.store.presence import presence_by_member
 from hub.store.situations import ActiveEntry, active_entry_list
 
 __all__ = ["presence_situations"]
 
 
-def presence_situations(connection: sa.Connection) -> dict[tuple[str, str], Situation]:
-    """(entry id, member) -> the presence-scoped situation of that pair today."""
+def presence_situations(
+    connection: sa.Connection, policy: Policy
+) -> dict[tuple[str, str], Situation]:
+    """(entry id, member) -> the presence-scoped situation of that pair today, as `policy`
+    (the one in force) ties members to entries."""
     entries = active_entry_list(connection)
     known: dict[tuple[str, str], set[str]] = defaultdict(set)
     details: dict[str, ActiveEntry] = {}
+    starts = entry_keys(connection, [e.entry_id for e in entries])
     for entry in entries:
         clusters = clusters_naming_entry(connection, entry.entry_id)
-        for by_member in presence_by_member(connection, clusters).values():
-            for member, identifiers in by_member.items():
-                known[(entry.entry_id, member)] |= {str(i.scheme) for i in identifiers}
+        links = links_within(connection, clusters)
+        start = starts.get(entry.entry_id, set())
+        for cluster, by_member in presence_by_member(connection, clusters).items():
+            # As the hub decides: only what each member tied to the entry itself.
+            graph = tie_graph(links.get(cluster, ()), policy.safeguards.weak_corroboration)
+            for member, tied in presence_ties(graph, start, by_member).items():
+                known[(entry.entry_id, member)] |= {scheme for scheme, _ in tied}
         details[entry.entry_id] = entry
     kinds = member_kinds(connection, {member for _, member in known})
     situations = {}

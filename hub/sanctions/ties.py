@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
+from alliance_connector.identifiers import Identifier
 from hub.domain.links import OPERATOR, Edge, Key, LinkRow, joining_edges
 
-__all__ = ["TieGraph", "tie_graph"]
+__all__ = ["TieGraph", "presence_ties", "tie_graph"]
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,16 @@ class TieGraph:
 def tie_graph(rows: Iterable[LinkRow], corroboration: int) -> TieGraph:
     """The graph of these assertions' joining links."""
     return TieGraph(joining_edges(rows, corroboration))
+
+
+def presence_ties(
+    graph: TieGraph, start: set[Key], presence: Mapping[str, Iterable[Identifier]]
+) -> dict[str, set[Key]]:
+    """member -> its presence identifiers tied to the entry (`start`: the entry's own
+    identifiers) by its own or confirmed links; members with none left out."""
+    ties = {}
+    for member, known in presence.items():
+        tied = graph.tied(start, member, {(str(i.scheme), i.value) for i in known})
+        if tied:
+            ties[member] = tied
+    return ties

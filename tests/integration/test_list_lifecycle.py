@@ -146,7 +146,7 @@ def test_full_lifecycle(alliance_on_each_store: Alliance, tmp_path: Path) -> Non
             rules=tuple(r for r in policy.rules if SanctionAction.PUBLIC_EXPOSURE not in r.actions),
         )
         with alliance.engine.connect() as connection:
-            diff = diff_decisions(policy, milder, presence_situations(connection))
+            diff = diff_decisions(policy, milder, presence_situations(connection, policy))
         assert diff.added == []
         assert sorted(diff.lifted) == sorted(
             ((entry_id, m.id), SanctionAction.PUBLIC_EXPOSURE) for m in (mall, social)
