@@ -54,6 +54,7 @@ __all__ = [
 
 
 S = IdentifierScheme
+_RANK = {scheme: n for n, scheme in enumerate(ANCHOR_ORDER)}
 
 
 def _key(identifier: Identifier) -> Key:
@@ -77,8 +78,7 @@ def plan(signal: CreditSignal, signal_id: str) -> Plan | None:
     if not identity:
         return None
     own = [i for i in identity if not is_foreign(i, reporter)]
-    rank = {scheme: n for n, scheme in enumerate(ANCHOR_ORDER)}
-    anchor = min(own or identity, key=lambda i: rank[i.scheme])
+    anchor = min(own or identity, key=lambda i: _RANK[i.scheme])
     assertions = []
     for other in identity:
         if other == anchor:

@@ -13,9 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from alliance_connector.messages import ListType, SignalCategory
+from hub.domain.links import Key
 from hub.domain.lists import ACTIVE_STATUSES, ListStatus
 from hub.store.schema import list_entries, list_entry_identifiers, members, subject_identifiers
-from hub.store.subjects import Key, same_identifier
+from hub.store.subjects import same_identifier
 from hub.store.timestamps import as_utc
 
 __all__ = [

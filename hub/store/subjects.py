@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 import sqlalchemy as sa
 
 from alliance_connector.identifiers import Identifier, IdentifierScheme
+from hub.domain.links import Key
 from hub.store.schema import (
     accepted_signals,
     parcel_correlations,
@@ -23,7 +24,6 @@ from hub.store.upsert import insert_ignore
 __all__ = [
     "CHUNK",
     "CLUSTERED",
-    "Key",
     "cluster_identifiers",
     "clusters_of",
     "identifiers_in",
@@ -34,7 +34,6 @@ __all__ = [
     "split_cluster",
 ]
 
-Key = tuple[str, str]  # (scheme, value)
 CHUNK = 500  # pairs per IN clause: far under every backend's parameter limit
 
 
