@@ -20,17 +20,20 @@ from hub.ledger.verify import verify
 from hub.lists.imports import apply_import
 from hub.lists.lifecycle import move
 from hub.lists.reading import read_list_file
+from hub.lists.reviews import decide_review
 from hub.lists.scheduler import run_due
 from hub.policy.loading import default_policy
 from hub.policy.rules import diff_decisions
 from hub.sanctions.index import ListFollower, ListIndex
 from hub.sanctions.situations import presence_situations
+from hub.store.reviews import ReviewKind, review_id
 from hub.store.schema import (
     accepted_signals,
     instructions,
     list_entries,
     list_transitions,
     operator_tasks,
+    reviews,
 )
 from hub.store.timestamps import as_utc
 from tests.integration.alliance import (
@@ -115,7 +118,15 @@ def test_full_lifecycle(alliance_on_each_store: Alliance, tmp_path: Path) -> Non
             "INTERVIEW_PRINCIPAL",
             "PUBLISH_CREDIT_WEBSITE",
         }
-        wait_until(lambda: sent(alliance) == 4, what="escalation at the mall")
+        wait_until(lambda: sent(alliance) == 3, what="escalation at the mall")
+        # Public exposure waits in the review queue until an operator confirms it.
+        exposure = review_id(ReviewKind.SANCTION, entry_id, mall.id, "PUBLIC_EXPOSURE")
+        with alliance.engine.begin() as connection:
+            decision = decide_review(
+                connection, exposure, True, "op-li", "逾期未整改，同意曝光", policy, later
+            )
+        assert [i.action for i in decision.issued] == [SanctionAction.PUBLIC_EXPOSURE]
+        wait_until(lambda: sent(alliance) == 4, what="the confirmed exposure at the mall")
         at_mall = instructions_for(alliance, mall.id, 3)
         assert {i.action for i in at_mall} == {
             SanctionAction.RESTRICT_MEMBERSHIP,
@@ -133,12 +144,11 @@ def test_full_lifecycle(alliance_on_each_store: Alliance, tmp_path: Path) -> Non
         social.publisher.report(
             alliance.signal("social", SignalCategory.PRESENCE, store_of(alliance, "social"), USCC)
         )
-        wait_until(lambda: sent(alliance) == 7, what="joint sanction at the social platform")
-        assert {i.action for i in instructions_for(alliance, social.id, 3)} == {
+        wait_until(lambda: sent(alliance) == 6, what="joint sanction at the social platform")
+        assert {i.action for i in instructions_for(alliance, social.id, 2)} == {
             SanctionAction.RESTRICT_MEMBERSHIP,
             SanctionAction.BLOCK_STORE,
-            SanctionAction.PUBLIC_EXPOSURE,
-        }
+        }  # its public exposure waits for an operator
 
         # A policy without public exposure would lift it at both platforms, and add nothing.
         milder = dataclasses.replace(
@@ -174,10 +184,18 @@ def test_full_lifecycle(alliance_on_each_store: Alliance, tmp_path: Path) -> Non
             delisted = move(
                 connection, entry_id, ListStatus.DELISTED, "op-li", "移出名单", policy, later
             )
-        assert len(rectified.lifted) == 7 and delisted.lifted == []
+        assert len(rectified.lifted) == 6 and delisted.lifted == []
+        # social's exposure, never confirmed, is moot now.
+        social_exposure = review_id(ReviewKind.SANCTION, entry_id, social.id, "PUBLIC_EXPOSURE")
+        assert (
+            alliance.scalar(
+                sa.select(reviews.c.state).where(reviews.c.review_id == social_exposure)
+            )
+            == "MOOT"
+        )
         open_tasks = alliance.count(operator_tasks, operator_tasks.c.done_at.is_(None))
         assert open_tasks == 0  # nothing left to do about a rectified subject
-        wait_until(lambda: sent(alliance) == 14, what="the lifts delivered")
+        wait_until(lambda: sent(alliance) == 12, what="the lifts delivered")
         wait_until(
             lambda: index.get(entry_id) is None,
             timeout_s=10,
