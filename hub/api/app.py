@@ -13,6 +13,7 @@ from hub.api import (
     console_documents,
     console_lists,
     console_members,
+    console_reviews,
     console_work,
     dashboard,
     entries,
@@ -161,6 +162,7 @@ def create_app(
         console_members,
         console_lists,
         console_work,
+        console_reviews,
         console_documents,
     )
     for module in routers:
