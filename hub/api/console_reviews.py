@@ -38,7 +38,7 @@ def reviews_page(
 ) -> Response:
     def build(who: Principal) -> tuple[str, dict[str, object]]:
         found = list_reviews(request, who, state, kind, cursor, PAGE)
-        more = {"kind": str(kind or ""), "state": str(state)}
+        asked = {"kind": str(kind), "state": str(state)} if kind else {"state": str(state)}
         return "console_reviews.html", {
             "items": [get_review(request, r.review_id, who) for r in found.reviews],
             "total": found.total,
@@ -46,9 +46,7 @@ def reviews_page(
             "state": str(state),
             "kinds": REVIEW_KINDS,
             "states": REVIEW_STATES,
-            "next_query": {k: v for k, v in more.items() if v} | {"cursor": found.next}
-            if found.next
-            else None,
+            "next_query": asked | {"cursor": found.next} if found.next else None,
             "list_types": [t.value for t in ListType],
             "categories": [c.value for c in SignalCategory],
         }

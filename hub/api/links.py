@@ -147,12 +147,15 @@ def withdraw(
     """Withdraw the member's standing assertions: all of them, one signal's (`signal_id`), or
     one link of one signal (`signal_id` and `link`); `member` "operator" withdraws links an
     operator confirmed. 404 for an unknown member or nothing standing to withdraw, 422 for a
-    reason naming a person."""
+    reason naming a person or a link end that is a personal identifier in clear."""
     if personal_pattern(body.reason) is not None:
         rule = "must not hold a resident id or mobile number: name the subject by its ids"
         raise DecisionRefused("reason", rule)
     link = None
     if body.link is not None:
+        if any(personal_pattern(end.value) is not None for end in body.link):
+            # Never stored in clear, so it could match nothing: say why rather than 404.
+            raise DecisionRefused("link", "give personal identifiers as their tokens")
         first, second = body.link
         link = edge((str(first.scheme), first.value), (str(second.scheme), second.value))
     actor, now = f"api:{principal.token_id}", datetime.now(UTC)

@@ -407,11 +407,21 @@ def test_one_link_of_one_signal_is_withdrawn_and_bad_withdrawals_are_refused(
         ({"member": "mall", "signal_id": attack, "link": [store7], "reason": "x"}, 422),
         ({"member": "mall", "signal_id": attack, "reason": "身份证 11010519491231002X"}, 422),
         ({"member": "mall", "signal_id": "SECRET-no-such-signal", "reason": "x"}, 404),
+        (
+            {
+                "member": "mall",
+                "signal_id": attack,
+                "link": [store7, {"scheme": "MOBILE", "value": A_MOBILE}],
+                "reason": "x",
+            },
+            422,
+        ),
     ]
     for body, status in cases:
         refused = queue.post("/links/withdraw", body)
         assert refused.status_code == status, (body, refused.text)
         assert "SECRET" not in refused.text and "11010519491231002X" not in refused.text
+        assert A_MOBILE not in refused.text
     for who in ("auditor", "social"):
         assert (
             queue.post("/links/withdraw", {"member": "mall", "reason": "x"}, who).status_code == 403
