@@ -441,3 +441,32 @@ def test_one_link_of_one_signal_is_withdrawn_and_bad_withdrawals_are_refused(
     states = {(a["signal_id"], a["state"]) for a in links["assertions"]}
     assert (attack, "withdrawn") in states
     assert (str(queue.signals["mall_presence"].signal_id), "joining") in states
+
+
+@STORES
+def test_withdrawing_an_operators_confirmation_splits_the_bridge_again(queue: Queue) -> None:
+    done = queue.post(f"/reviews/{queue.bridge}/confirm", {"reason": "同一经营者"})
+    assert done.status_code == 200, done.text
+    issued = set(done.json()["issued"])
+    assert issued and issued <= set(queue.instructions("le-01", "social"))
+    merged = queue.cluster("USCC", uscc(1))
+    assert queue.cluster("STORE", "social:store:7") == merged
+    status, links = queue.api.get(f"/links?cluster_id={merged}", "operator")
+    (confirmed,) = [a for a in links["assertions"] if a["kind"] == "confirmed"]
+    assert (confirmed["asserted_by"], confirmed["signal_id"]) == ("operator", queue.bridge)
+    assert confirmed["state"] == "joining"
+    body = {"member": "operator", "signal_id": queue.bridge, "reason": "复核: 并非同一经营者"}
+    undone = queue.post("/links/withdraw", body)
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["assertions"] == 1 and len(undone.json()["splits"]) == 1
+    assert queue.cluster("STORE", "social:store:7") != queue.cluster("USCC", uscc(1))
+    at_social = queue.instructions("le-01", "social")
+    lifts = set(at_social) - issued
+    assert lifts == set(undone.json()["lifted"])
+    t = instructions.c
+    with queue.api.engine.connect() as connection:
+        superseded = set(
+            connection.scalars(sa.select(t.supersedes).where(t.instruction_id.in_(lifts)))
+        )
+    assert superseded == issued  # exactly what the confirmation had issued, nothing of mall's
+    assert "LIFT" not in queue.instructions("le-01", "mall").values()
