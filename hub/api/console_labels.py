@@ -1,7 +1,7 @@
 """The console's words: page titles and field labels in Chinese and English, as an alliance
 operator says them. One table, so a field is called the same on every page."""
 
-__all__ = ["LABELS", "NAV", "label"]
+__all__ = ["LABELS", "LINK_STATES", "NAV", "REVIEW_KINDS", "REVIEW_STATES", "label"]
 
 # (path, Chinese, English): the console's pages in the order the nav shows them.
 NAV: tuple[tuple[str, str, str], ...] = (
@@ -12,6 +12,8 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/console/instructions", "联合惩戒指令", "Sanction instructions"),
     ("/console/rejects", "拒收记录", "Rejects"),
     ("/console/tasks", "待办任务", "Operator tasks"),
+    ("/console/reviews", "审核队列", "Review queue"),
+    ("/console/links", "关联", "Links"),
     ("/console/documents", "文书", "Documents"),
     ("/console/reports", "月报", "Monthly report"),
 )
@@ -88,6 +90,64 @@ LABELS: dict[str, tuple[str, str]] = {
     "complete": ("完整名单(未列出的条目移出)", "Whole list (delist entries it omits)"),
     "month": ("月份", "Month"),
     "documents": ("文书", "Documents"),
+    "review_id": ("审核编号", "Review ID"),
+    "review_state": ("审核状态", "Review state"),
+    "opened_at": ("提交时间", "Opened"),
+    "decided_at": ("决定时间", "Decided"),
+    "decided_by": ("决定人", "Decided by"),
+    "decision_reason": ("决定理由", "Decision reason"),
+    "cluster_id": ("主体簇", "Cluster"),
+    "link": ("关联", "Link"),
+    "a": ("一端", "One end"),
+    "b": ("另一端", "Other end"),
+    "asserted_by": ("主张方", "Asserted by"),
+    "signal_id": ("信号编号", "Signal ID"),
+    "held": ("暂缓(待审核)", "Held (in review)"),
+    "asserted_at": ("主张时间", "Asserted"),
+    "withdrawn_at": ("撤回时间", "Withdrawn"),
+    "withdrawal_id": ("撤回编号", "Withdrawal ID"),
+    "link_state": ("关联状态", "Link state"),
+    "assertions": ("关联主张", "Link assertions"),
+    "evidence": ("证据", "Evidence"),
+    "reporter": ("报送成员", "Reporter"),
+    "severity": ("严重程度", "Severity"),
+    "window_start": ("观察起", "Observed from"),
+    "window_end": ("观察止", "Observed to"),
+    "order_count": ("订单数", "Orders"),
+    "amount_fen": ("金额(分)", "Amount (fen)"),
+    "order_refs": ("订单令牌", "Order tokens"),
+    "waybill_refs": ("运单", "Waybills"),
+    "note": ("备注", "Note"),
+    "record_at": ("接收时间", "Received"),
+    "expires_at": ("保留至", "Kept until"),
+    "correlations": ("空包裹关联", "Empty-parcel correlations"),
+    "platform_reporter": ("平台成员", "Platform member"),
+    "platform_signal": ("平台信号", "Platform signal"),
+    "logistics_reporter": ("物流成员", "Logistics member"),
+    "logistics_signal": ("物流信号", "Logistics signal"),
+    "waybills": ("共同运单数", "Shared waybills"),
+    "correlated_at": ("关联时间", "Correlated"),
+}
+
+# The review queue's kinds as its tabs name them, and its states.
+REVIEW_KINDS: dict[str, tuple[str, str]] = {
+    "CANDIDATE": ("上榜候选", "Listing candidates"),
+    "BRIDGE": ("关联桥接", "Bridging links"),
+    "SANCTION": ("待确认惩戒", "Sanctions awaiting confirmation"),
+}
+REVIEW_STATES: dict[str, tuple[str, str]] = {
+    "OPEN": ("待审核", "open"),
+    "CONFIRMED": ("已确认", "confirmed"),
+    "DISMISSED": ("已驳回", "dismissed"),
+    "MOOT": ("已失效", "moot"),
+}
+# What a link assertion counts for now (hub.api.links.AssertionState).
+LINK_STATES: dict[str, tuple[str, str]] = {
+    "joining": ("已关联", "joining"),
+    "waiting": ("待佐证", "awaiting corroboration"),
+    "evidence": ("仅作证据", "evidence only"),
+    "held": ("暂缓待审", "held for review"),
+    "withdrawn": ("已撤回", "withdrawn"),
 }
 
 

@@ -1,9 +1,10 @@
 """The operator console in headless Chromium on a running demo (PLAINTEXT broker): an operator
 onboards a member through the members form, imports a list file watch-listing a subject the
 members have reported (the policy rates it down wherever present: instructions at once),
-finds the subject, moves the entry to NOTIFIED and completes a task; bad input shows the
-API's typed error beside its form; an auditor sees the same pages without forms and is
-refused when its page posts anyway. A screenshot of every page goes to
+finds the subject, moves the entry to NOTIFIED, completes a task, dismisses a review item (a
+reason naming a person refused first) and withdraws one of the subject's links; bad input
+shows the API's typed error beside its form; an auditor sees the same pages without forms and
+is refused when its page posts anyway. A screenshot of every page goes to
 test-artifacts/console-*.png."""
 
 from collections.abc import Callable
@@ -60,6 +61,20 @@ def present_subject(client: httpx.Client) -> str:
         return False
 
     wait_until(reported, 90, "a reported subject")
+    return found[0]
+
+
+def open_review(client: httpx.Client) -> str:
+    """An open review item, a sanction awaiting confirmation if there is one."""
+    found: list[str] = []
+
+    def waiting() -> bool:
+        items = client.get("/reviews", params={"limit": 500}).json()["reviews"]
+        items.sort(key=lambda r: r["kind"] != "SANCTION")
+        found[:] = [r["review_id"] for r in items]
+        return bool(found)
+
+    wait_until(waiting, 90, "an open review item")
     return found[0]
 
 
@@ -147,6 +162,7 @@ def test_operators_work_and_auditors_read_in_the_console(
             WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "cluster"))
             assert entry in driver.find_element(By.ID, "subject-entries").text
             shot(driver, "subjects")
+            cluster = driver.find_element(By.ID, "cluster").text
 
             # The entry to NOTIFIED; the instructions it led to are counted.
             driver.get(f"{demo.url}/console/lists/{entry}")
@@ -168,6 +184,45 @@ def test_operators_work_and_auditors_read_in_the_console(
             driver.get(f"{demo.url}/console/tasks?state=done")
             assert driver.find_elements(By.CSS_SELECTOR, f"tr[data-task='{task}']")
             shot(driver, "tasks")
+            # 审核队列: the public exposures the overdue entries call for wait here; a reason
+            # naming a person is refused beside its form, then one item is dismissed.
+            review = open_review(client)
+            driver.get(f"{demo.url}/console/reviews")
+            item = driver.find_element(By.CSS_SELECTOR, f"section[data-review='{review}']")
+            assert item.find_element(By.CSS_SELECTOR, ".due").text != "—"
+            shot(driver, "reviews")
+            confirm = item.find_element(By.ID, f"confirm-{review}")
+            confirm.find_element(By.NAME, "reason").send_keys("联系人 13812345678")
+            assert submit(driver, confirm) == "refused"
+            assert confirm.get_attribute("data-status") == "422"
+            problem = confirm.find_element(By.CSS_SELECTOR, ".problem")
+            assert problem.get_attribute("data-code") == "invalid_value"
+            assert "13812345678" not in problem.text
+            dismiss = item.find_element(By.ID, f"dismiss-{review}")
+            dismiss.find_element(By.NAME, "reason").send_keys("已核实, 暂不曝光")
+            assert submit(driver, dismiss) == "done", dismiss.text
+            assert client.get(f"/reviews/{review}").json()["state"] == "DISMISSED"
+            driver.get(f"{demo.url}/console/reviews?state=DISMISSED")
+            assert driver.find_elements(By.CSS_SELECTOR, f"section[data-review='{review}']")
+
+            # 关联: the subject's link assertions; one is withdrawn through its button.
+            driver.get(f"{demo.url}/console/links?cluster_id={cluster}")
+            row = driver.find_element(By.CSS_SELECTOR, "#assertions tr[data-state=joining]")
+            signal_id = str(row.get_attribute("data-signal"))
+            shot(driver, "links")
+            withdraw = row.find_element(By.TAG_NAME, "form")
+            withdraw.find_element(By.NAME, "reason").send_keys("成员撤回: 误报")
+            withdraw.find_element(By.CSS_SELECTOR, "button[value=link]").click()
+            WebDriverWait(driver, 60).until(
+                lambda _: withdraw.get_attribute("data-state") in ("done", "refused")
+            )
+            assert withdraw.get_attribute("data-state") == "done", withdraw.text
+            assert "withdrawal_id" in withdraw.text
+            states = {
+                (a["signal_id"], a["state"])
+                for a in client.get("/links", params={"cluster_id": cluster}).json()["assertions"]
+            }
+            assert (signal_id, "withdrawn") in states
             for name in ("rejects", "documents", "reports"):
                 driver.get(f"{demo.url}/console/{name}")
                 shot(driver, name)
@@ -182,7 +237,15 @@ def test_operators_work_and_auditors_read_in_the_console(
             driver.find_element(By.ID, "sign-out").click()
             WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/login"))
             sign_in(driver, demo, made.json()["token"])
-            for path in ("members", f"members/{newcomer}", "lists", f"lists/{entry}", "tasks"):
+            pages = (
+                "members",
+                f"members/{newcomer}",
+                "lists",
+                f"lists/{entry}",
+                "tasks",
+                "reviews",
+            )
+            for path in pages:
                 driver.get(f"{demo.url}/console/{path}")
                 assert driver.find_elements(By.TAG_NAME, "h1")
                 assert not driver.find_elements(By.TAG_NAME, "form"), path
