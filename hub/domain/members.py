@@ -9,5 +9,7 @@ MEMBER_KINDS = ("platform", "logistics", "other")
 # and the prefix of its consumer groups (`<id>.`), so `admin` (the local broker's super-user)
 # would overwrite the hub's credential, and `alliance-hub` would own the prefix of the
 # worker's group (`alliance-hub.worker`, HUB_WORKER_GROUP: keep it under this prefix).
-# The hub's own configured broker user is refused too (hub.membership.lifecycle).
-RESERVED_MEMBER_IDS = frozenset({"hub", "admin", "alliance-hub"})
+# The hub's own configured broker user is refused too (hub.membership.lifecycle). `operator`
+# asserts the links operators confirmed (hub.domain.links.OPERATOR): a member by that name
+# would tie itself through every confirmed link.
+RESERVED_MEMBER_IDS = frozenset({"hub", "admin", "alliance-hub", "operator"})
