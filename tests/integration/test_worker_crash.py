@@ -34,12 +34,9 @@ SUBJECTS = 200
 LISTED = 50  # subjects 0..49 are blacklisted
 KILLS = 4
 
-# What the default policy sends each platform where an OVERDUE blacklisted subject is present.
-OVERDUE_AT_A_PLATFORM = (
-    SanctionAction.RESTRICT_MEMBERSHIP,
-    SanctionAction.BLOCK_STORE,
-    SanctionAction.PUBLIC_EXPOSURE,
-)
+# What the default policy sends each platform where an OVERDUE blacklisted subject is present
+# (its public exposure waits in the review queue).
+OVERDUE_AT_A_PLATFORM = (SanctionAction.RESTRICT_MEMBERSHIP, SanctionAction.BLOCK_STORE)
 
 
 def uscc(n: int) -> Identifier:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from alliance_connector import Identifier, IdentifierScheme, SanctionAction, SignalCategory
 from hub.ledger.verify import verify
 from hub.sanctions.instructions import instruction_id
-from hub.store.schema import accepted_signals, instructions, ledger
+from hub.store.schema import accepted_signals, instructions, ledger, reviews
 from tests.integration.alliance import (
     Alliance,
     RunningWorker,
@@ -18,12 +18,9 @@ from tests.integration.alliance import (
 SUBJECTS = 60
 LISTED = 20
 
-# What the default policy sends each platform where an OVERDUE blacklisted subject is present.
-OVERDUE_AT_A_PLATFORM = (
-    SanctionAction.RESTRICT_MEMBERSHIP,
-    SanctionAction.BLOCK_STORE,
-    SanctionAction.PUBLIC_EXPOSURE,
-)
+# What the default policy sends each platform where an OVERDUE blacklisted subject is present
+# (its public exposure waits in the review queue).
+OVERDUE_AT_A_PLATFORM = (SanctionAction.RESTRICT_MEMBERSHIP, SanctionAction.BLOCK_STORE)
 
 
 def uscc(n: int) -> Identifier:
@@ -84,9 +81,11 @@ def test_two_workers_share_the_load_with_the_effects_of_one(alliance: Alliance) 
     }
     with alliance.engine.connect() as connection:
         stored = list(connection.scalars(sa.select(instructions.c.instruction_id)))
+        waiting = list(connection.scalars(sa.select(reviews.c.action)))
         accepted_rows = connection.scalar(
             sa.select(sa.func.count()).select_from(ledger).where(ledger.c.kind == "SIGNAL_ACCEPTED")
         )
         assert verify(connection).ok
     assert sorted(stored) == sorted(expected)
+    assert waiting == ["PUBLIC_EXPOSURE"] * (2 * LISTED)  # one review item each, no candidate
     assert accepted_rows == total
