@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hub.domain.links import Key
 from hub.store.reviews import Review, ReviewKind, ReviewState
 from hub.store.schema import (
     identity_links,
@@ -24,7 +25,7 @@ from hub.store.schema import (
     signal_evidence,
     subject_identifiers,
 )
-from hub.store.subjects import Key, clusters_of
+from hub.store.subjects import clusters_of
 from hub.store.timestamps import as_utc
 
 __all__ = [
