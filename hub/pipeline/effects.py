@@ -1,12 +1,14 @@
 """A batch's effects, in one database transaction: ledger rows, rejects, replay table, identity
-links, presences, instructions, acknowledgements and the claims they made.
+link assertions, evidence, presences, instructions, review items, waybill citations and
+parcel correlations, acknowledgements and the claims they made.
 
 Idempotent by construction: a record whose (topic, partition, offset) already has its ledger
 row was handled before a crash and is skipped, so offsets may be committed late but effects
 never happen twice. Every handled record gets exactly one ledger row that names it.
 
 `apply_batch` runs the stages: lock the ledger -> dedupe -> link -> shape rows (and judge
-acks) -> record presence -> match and decide -> write the ledger and the rows naming it.
+acks) -> keep evidence -> record presence -> match and decide -> corroborate (correlate
+parcels, open listing candidates) -> write the ledger and the rows naming it.
 """
 
 from collections.abc import Collection, Mapping, Sequence
@@ -393,7 +395,7 @@ def apply_batch(
 ) -> BatchEffects:
     """Write the batch's effects inside the caller's transaction; return what happened.
 
-    Seven stages, in the order they touch the store; all of them in the one transaction.
+    Nine stages, in the order they touch the store; all of them in the one transaction.
 
     The batch first takes the ledger's lock, so batches from several workers run one after
     another: linking must see every link another worker committed, or two workers could give
@@ -405,12 +407,12 @@ def apply_batch(
     rows = _shape(connection, verdicts, keys, linked, policy, now)  # 4. shape rows, judge acks
     rows.effects.skipped = skipped
     rows.entries += bridges
-    # Evidence before candidates count it (they count this batch's reports too).
+    # 5. evidence, before candidates count it (they count this batch's reports too)
     insert_evidence(connection, EVIDENCE_COLUMNS, rows.evidence_rows)
-    record_presence(connection, rows.sightings, now)  # 5. presence, which matching reads
-    decided = _match_and_decide(connection, rows.triggers, index, policy, now)  # 6. decide
+    record_presence(connection, rows.sightings, now)  # 6. presence, which matching reads
+    decided = _match_and_decide(connection, rows.triggers, index, policy, now)  # 7. decide
     rows.add_instructions(decided.issued)
     rows.entries += decided.entries
-    rows.entries += _corroborate(connection, rows, decided.matched, policy, now)
-    _write(connection, rows, head)  # 7. write: ledger, then the rows naming its seqs
+    rows.entries += _corroborate(connection, rows, decided.matched, policy, now)  # 8.
+    _write(connection, rows, head)  # 9. write: ledger, then the rows naming its seqs
     return rows.effects
