@@ -18,6 +18,7 @@ from hub.store.schema import (
     identity_links,
     instructions,
     ledger,
+    parcel_correlations,
     reviews,
     signal_evidence,
     subject_identifiers,
@@ -32,6 +33,7 @@ from tests.integration.alliance import (
 
 LISTED = numbered_uscc(715)
 INNOCENT = numbered_uscc(716)
+UNLISTED = numbered_uscc(717)
 
 
 def _store(alliance: Alliance, name: str, n: int = 1) -> Identifier:
@@ -216,11 +218,15 @@ def _snapshot(alliance: Alliance) -> dict[str, list[tuple[object, ...]]]:
                 instructions.c.instruction_id
             )
         ).all()
+        correlations = connection.execute(
+            sa.select(parcel_correlations.c.platform_signal, parcel_correlations.c.cluster_id)
+        ).all()
     return {
         "links": [tuple(r) for r in links],
         "clusters": [tuple(r) for r in clusters],
         "reviews": [tuple(r) for r in items],
         "instructions": [tuple(r) for r in issued],
+        "correlations": [tuple(r) for r in correlations],
     }
 
 
@@ -235,7 +241,18 @@ def test_replaying_the_whole_input_changes_nothing(alliance_on_each_store: Allia
     signals = [
         ("social", alliance.signal("social", SignalCategory.PRESENCE, INNOCENT, social_store)),
         ("mall", alliance.signal("mall", SignalCategory.PRESENCE, LISTED, mall_store)),
-        ("mall", alliance.signal("mall", SignalCategory.FAKE_TRANSACTION, LISTED, social_store)),
+        (
+            "mall",
+            dataclasses.replace(
+                alliance.signal("mall", SignalCategory.FAKE_TRANSACTION, LISTED, social_store),
+                evidence=Evidence(order_count=1, waybill_refs=(waybill.value,)),
+            ),
+        ),
+        # Three members report an unlisted company: a listing candidate.
+        *(
+            (name, alliance.signal(name, SignalCategory.FAKE_TRANSACTION, UNLISTED))
+            for name in ("mall", "social", "express")
+        ),
         (
             "express",
             dataclasses.replace(
@@ -264,8 +281,11 @@ def test_replaying_the_whole_input_changes_nothing(alliance_on_each_store: Allia
     assert _snapshot(alliance) == first
     assert alliance.count(ledger) == ledger_rows
     # mall's public exposure waits for an operator; its fake-order report names social's
-    # store, which sits with another company: a bridge to review.
+    # store, which sits with another company: a bridge to review; three members reported the
+    # unlisted company: a candidate. mall's report and the carrier's cite one waybill.
     assert sorted(str(kind) for _, kind in first["reviews"]) == [
         str(ReviewKind.BRIDGE),
+        str(ReviewKind.CANDIDATE),
         str(ReviewKind.SANCTION),
     ]
+    assert len(first["correlations"]) == 1
