@@ -22,6 +22,7 @@ __all__ = [
     "Key",
     "LinkKind",
     "LinkRow",
+    "anchor_of",
     "cluster_name",
     "conflict",
     "edge",
@@ -50,6 +51,7 @@ WEAK = frozenset({S.MOBILE, S.ACCOUNT})
 BRIDGED = frozenset({str(S.USCC), str(S.RESIDENT_ID)})
 NAMESPACED = frozenset({S.STORE, S.ACCOUNT})
 _NAMESPACE = uuid.UUID("6f1c1a53-3c1e-4d4e-9a43-5c0a7e1f15a1")  # of derived cluster ids
+_RANK = {scheme: n for n, scheme in enumerate(ANCHOR_ORDER)}
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,17 @@ def edge(x: Key, y: Key) -> Edge:
 def is_foreign(identifier: Identifier, reporter: str) -> bool:
     """Whether the identifier is a store or account in another member's namespace."""
     return identifier.scheme in NAMESPACED and identifier.value.split(":", 1)[0] != reporter
+
+
+def anchor_of(subject: Iterable[Identifier], reporter: str) -> Identifier | None:
+    """What a signal from `reporter` naming `subject` is about: its strongest own identifier
+    (`ANCHOR_ORDER`), else the first of the other members' stores or accounts it names;
+    None for a subject of waybills only."""
+    identity = [i for i in subject if i.scheme is not S.WAYBILL]
+    own = [i for i in identity if not is_foreign(i, reporter)]
+    if not identity:
+        return None
+    return min(own or identity, key=lambda i: _RANK[i.scheme])
 
 
 def cluster_name(smallest: Key) -> str:

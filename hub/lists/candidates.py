@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from alliance_connector.identifiers import Identifier, IdentifierScheme
 from alliance_connector.messages import ListType, SignalCategory
 from hub.domain.categories import CATEGORIES, categories_on
+from hub.domain.links import anchor_of
 from hub.domain.lists import ListEntry
 from hub.errors import ImportRefused, ReviewDecided, WrongReviewKind
 from hub.ledger.chain import LedgerEntry, append
@@ -29,7 +30,6 @@ from hub.sanctions.instructions import Decided, Trigger, issue_for_clusters
 from hub.store.evidence_reads import evidence_of
 from hub.store.matching import entry_keys, entry_now
 from hub.store.reviews import Review, ReviewKind, ReviewState, decide
-from hub.store.subjects import identifiers_in
 
 __all__ = [
     "sanction_reporters",
@@ -101,12 +101,23 @@ def _listing(
 
 
 def _identifiers(connection: sa.Connection, review: Review) -> tuple[Identifier, ...]:
-    """The cluster's identifiers now, waybills left out (events, never identity)."""
-    found = identifiers_in(connection, review.cluster_id) if review.cluster_id else []
+    """What the reporters themselves said the subject is: the anchor of each misconduct
+    report about the cluster (docs/linking.md), never the whole cluster, which may hold what
+    one member linked to it alone (a weak link it corroborated itself) and would tie other
+    members to the listing through identifiers they never tied."""
+    reports = (
+        evidence_of(connection, review.cluster_id, limit=500).evidence if review.cluster_id else []
+    )
+    anchors = {
+        anchor_of(
+            (Identifier(IdentifierScheme(i["scheme"]), i["value"]) for i in report.subject),
+            report.reporter,
+        )
+        for report in reports
+        if report.category != SignalCategory.PRESENCE
+    }
     identifiers = tuple(
-        Identifier(IdentifierScheme(scheme), value)
-        for scheme, value in sorted(found)
-        if scheme != IdentifierScheme.WAYBILL
+        sorted((a for a in anchors if a is not None), key=lambda i: (i.scheme, i.value))
     )
     if not identifiers:
         raise _refused(review, "cluster", "the candidate's subject has no identifier left")

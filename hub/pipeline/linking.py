@@ -27,13 +27,13 @@ import sqlalchemy as sa
 from alliance_connector.identifiers import Identifier, IdentifierScheme
 from alliance_connector.messages import CreditSignal, SignalCategory
 from hub.domain.links import (
-    ANCHOR_ORDER,
     BRIDGED,
     NAMESPACED,
     WEAK,
     Edge,
     Key,
     LinkKind,
+    anchor_of,
     cluster_name,
     conflict,
     edge,
@@ -54,7 +54,6 @@ __all__ = [
 
 
 S = IdentifierScheme
-_RANK = {scheme: n for n, scheme in enumerate(ANCHOR_ORDER)}
 
 
 def _key(identifier: Identifier) -> Key:
@@ -74,13 +73,11 @@ class Plan:
 def plan(signal: CreditSignal, signal_id: str) -> Plan | None:
     """The signal's assertions, or None if it names no identity (waybills only)."""
     reporter = signal.reporter
-    identity = [i for i in signal.subject if i.scheme is not S.WAYBILL]
-    if not identity:
+    anchor = anchor_of(signal.subject, reporter)
+    if anchor is None:
         return None
-    own = [i for i in identity if not is_foreign(i, reporter)]
-    anchor = min(own or identity, key=lambda i: _RANK[i.scheme])
     assertions = []
-    for other in identity:
+    for other in (i for i in signal.subject if i.scheme is not S.WAYBILL):
         if other == anchor:
             continue
         if is_foreign(other, reporter) or is_foreign(anchor, reporter):

@@ -6,6 +6,7 @@ dismiss them once (then 409) and withdraw links, which splits a cluster and lift
 instructions it supported; auditors read only, members not at all, and refused values are
 never echoed."""
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Iterator
@@ -26,12 +27,19 @@ from alliance_connector.messages import (
     SignalCategory,
 )
 from hub.domain.lists import ListStatus
+from hub.lists.reviews import decide_review
 from hub.pipeline.effects import apply_batch
 from hub.pipeline.messages import AcceptedSignal, CheckedRecord
 from hub.policy.loading import default_policy
 from hub.sanctions.index import IndexedEntry, ListIndex
 from hub.store.reviews import NewReview, ReviewKind, open_reviews, review_id
-from hub.store.schema import instructions, parcel_correlations, subject_identifiers
+from hub.store.schema import (
+    instructions,
+    list_entry_identifiers,
+    parcel_correlations,
+    reviews,
+    subject_identifiers,
+)
 from tests.integration.test_api import Api, bearer
 from tests.integration.test_api_entries import STORES, move, store_api, uscc
 
@@ -470,3 +478,56 @@ def test_withdrawing_an_operators_confirmation_splits_the_bridge_again(queue: Qu
         )
     assert superseded == issued  # exactly what the confirmation had issued, nothing of mall's
     assert "LIFT" not in queue.instructions("le-01", "mall").values()
+
+
+@STORES
+def test_a_confirmed_candidate_ties_no_member_through_another_members_weak_link(
+    fresh_database_url: str,
+) -> None:
+    """mall alone corroborates a weak link from its store to a mobile token that social holds
+    with its own store; a candidate about mall's store is then confirmed and overdue. The new
+    entry names what the reporters said the subject is, so nothing reaches social."""
+    api = store_api(fresh_database_url)
+    policy = default_policy()
+    policy = dataclasses.replace(
+        policy, safeguards=dataclasses.replace(policy.safeguards, candidate_members=2)
+    )
+    mobile = "tk1:" + "cd" * 32
+    cat = SignalCategory
+    sent = [
+        signal("social", cat.PRESENCE, (S.STORE, "social:store:7"), (S.MOBILE, mobile)),
+        signal("mall", cat.FAKE_TRANSACTION, (S.STORE, "mall:store:1"), (S.MOBILE, mobile)),
+        signal("mall", cat.FAKE_TRANSACTION, (S.STORE, "mall:store:1"), (S.MOBILE, mobile)),
+        signal("social", cat.FAKE_TRANSACTION, (S.STORE, "mall:store:1")),
+    ]
+    now = datetime.now(UTC)
+    for n, s in enumerate(sent):
+        record = CheckedRecord(f"alliance.signals.{s.reporter}", 0, n, now, None, AcceptedSignal(s))
+        with api.engine.begin() as connection:
+            apply_batch(connection, [record], ListIndex(), policy, now)
+    with api.engine.begin() as connection:
+        candidate = connection.scalar(
+            sa.select(reviews.c.review_id).where(reviews.c.kind == str(ReviewKind.CANDIDATE))
+        )
+        assert candidate is not None
+        decision = decide_review(
+            connection, candidate, True, "op", "two platforms agree", policy, now
+        )
+    assert decision.entry_id is not None
+    move(api, decision.entry_id, "OVERDUE", "逾期未整改")
+    with api.engine.connect() as connection:
+        named = connection.execute(
+            sa.select(list_entry_identifiers.c.scheme, list_entry_identifiers.c.value).where(
+                list_entry_identifiers.c.entry_id == decision.entry_id
+            )
+        ).all()
+        targets = set(
+            connection.scalars(
+                sa.select(instructions.c.target_member).where(
+                    instructions.c.entry_id == decision.entry_id
+                )
+            )
+        )
+    assert [tuple(r) for r in named] == [("STORE", "mall:store:1")]
+    assert targets == {"mall"}  # mall tied its own store; social tied nothing to it
+    api.engine.dispose()

@@ -92,7 +92,11 @@ def report(
                 order_refs="[]",
                 waybill_refs="[]",
                 note=None,
-                subject="[]",
+                # Each names the company; the mall its own store too.
+                subject=json.dumps(
+                    [{"scheme": USCC[0], "value": USCC[1]}]
+                    + ([{"scheme": STORE[0], "value": STORE[1]}] if reporter == "mall" else [])
+                ),
                 record_at=at,
                 expires_at=at + timedelta(days=180),
             )
@@ -354,7 +358,9 @@ def test_confirming_lists_the_subject_as_an_alliance_entry(engine: sa.Engine) ->
     assert (row["authority"], row["document_no"]) == (ALLIANCE_AUTHORITY, rid)
     deadline = row["rectification_deadline"].replace(tzinfo=UTC)
     assert deadline == add_months(at, 3).astimezone(UTC)  # the category's default period
-    assert row["identifiers"] == sorted([MOBILE, STORE, USCC])  # no waybill
+    # What the reporters said the subject is (each report's anchor), not the whole cluster:
+    # its store, mobile and waybill were linked by members, not reported as the subject.
+    assert row["identifiers"] == [USCC]
     body = {
         "review": rid,
         "entry": entry_id,
