@@ -17,25 +17,18 @@ from pydantic import BaseModel, Field
 from alliance_connector.messages import ListType, SignalCategory
 from hub.api.access import READERS, may_write, require
 from hub.api.entries import decode_cursor, encode_cursor
+from hub.api.evidence_models import CorrelationOut, EvidenceOut, correlation_out, evidence_out
 from hub.api.tokens import Principal
 from hub.errors import UnknownReview
 from hub.lists.reviews import decide_review
 from hub.sanctions.decisions import Decision
 from hub.store.errors import reading, transaction
-from hub.store.review_reads import (
-    AssertionRecord,
-    assertions_of_edge,
-    cluster_correlations,
-    cluster_evidence,
-    entry_brief,
-    find_reviews,
-    signal_evidence_of,
-)
+from hub.store.evidence_reads import correlations_of, evidence_of, signal_evidence
+from hub.store.review_reads import AssertionRecord, assertions_of_edge, entry_brief, find_reviews
 from hub.store.reviews import Review, ReviewKind, ReviewState, review_of
 
 __all__ = [
     "AssertionOut",
-    "EvidenceOut",
     "ReviewDetailOut",
     "ReviewOut",
     "ReviewPageOut",
@@ -47,7 +40,9 @@ __all__ = [
 
 router = APIRouter(tags=["reviews"])
 
-EVIDENCE_SHOWN = 50  # a candidate's newest evidence rows; the rest stay in the store
+# A candidate's newest evidence rows and parcel correlations; the rest stay in the store
+# (GET /subjects/{cluster_id}/evidence pages through them).
+EVIDENCE_SHOWN = 50
 
 
 class ReviewOut(BaseModel):
@@ -90,34 +85,6 @@ class AssertionOut(BaseModel):
     withdrawal_id: str | None
 
 
-class EvidenceOut(BaseModel):
-    reporter: str
-    signal_id: str
-    cluster_id: str
-    category: str
-    severity: str
-    window_start: datetime
-    window_end: datetime
-    order_count: int
-    amount_fen: int
-    order_refs: list[str]
-    waybill_refs: list[str]
-    note: str | None
-    subject: list[dict[str, str]]
-    record_at: datetime
-    expires_at: datetime
-
-
-class CorrelationOut(BaseModel):
-    platform_reporter: str
-    platform_signal: str
-    logistics_reporter: str
-    logistics_signal: str
-    cluster_id: str
-    waybills: int
-    correlated_at: datetime
-
-
 class EntryBriefOut(BaseModel):
     entry_id: str
     list_type: str
@@ -129,7 +96,8 @@ class EntryBriefOut(BaseModel):
 class ReviewDetailOut(ReviewOut):
     # BRIDGE: every assertion of the bridging link; the asserting signal's evidence.
     assertions: list[AssertionOut]
-    # BRIDGE: the asserting signal's row; CANDIDATE: the cluster's newest rows.
+    # BRIDGE: the asserting signal's row; CANDIDATE: the cluster's newest rows. Either in
+    # the subject evidence route's shape, without a cluster id: the item carries its cluster.
     evidence: list[EvidenceOut]
     correlations: list[CorrelationOut]  # CANDIDATE: the cluster's empty-parcel correlations
     entry: EntryBriefOut | None  # SANCTION: the entry the action waits on
@@ -181,13 +149,13 @@ def _detail(connection: sa.Connection, review: Review) -> ReviewDetailOut:
     if review.kind is ReviewKind.BRIDGE:
         a, b = ((str(end["scheme"]), str(end["value"])) for end in detail["link"])
         assertions = [assertion_out(r) for r in assertions_of_edge(connection, a, b)]
-        found = signal_evidence_of(connection, str(detail["asserted_by"]), str(detail["signal_id"]))
-        evidence = [EvidenceOut.model_validate(asdict(found))] if found else []
+        found = signal_evidence(connection, str(detail["asserted_by"]), str(detail["signal_id"]))
+        evidence = [evidence_out(found)] if found else []
     elif review.kind is ReviewKind.CANDIDATE and review.cluster_id:
-        rows = cluster_evidence(connection, review.cluster_id, EVIDENCE_SHOWN)
-        evidence = [EvidenceOut.model_validate(asdict(r)) for r in rows]
-        pairs = cluster_correlations(connection, review.cluster_id, EVIDENCE_SHOWN)
-        correlations = [CorrelationOut.model_validate(asdict(p)) for p in pairs]
+        page = evidence_of(connection, review.cluster_id, limit=EVIDENCE_SHOWN)
+        evidence = [evidence_out(e) for e in page.evidence]
+        pairs = correlations_of(connection, review.cluster_id, limit=EVIDENCE_SHOWN)
+        correlations = [correlation_out(p) for p in pairs]
     elif review.kind is ReviewKind.SANCTION and review.entry_id:
         brief = entry_brief(connection, review.entry_id)
         entry = EntryBriefOut.model_validate(asdict(brief)) if brief else None

@@ -5,7 +5,8 @@ a member seeing only its own reports).
 
 The routes read through the same store queries matching uses (hub.store.subjects,
 hub.store.presence, hub.store.matching), so the view shows what the worker would match;
-evidence through hub.store.evidence_reads, which holds its privacy rules.
+evidence through hub.store.evidence_reads, which holds its privacy rules, in the shapes of
+hub.api.evidence_models, which the review queue shows too.
 """
 
 import dataclasses
@@ -20,10 +21,10 @@ from alliance_connector.identifiers import IdentifierScheme
 from hub.api.access import READERS, caller, require
 from hub.api.entries import decode_cursor, encode_cursor
 from hub.api.errors import ApiError, NotFound
+from hub.api.evidence_models import CorrelationOut, EvidenceOut, correlation_out, evidence_out
 from hub.api.tokens import Principal
 from hub.store.errors import reading
 from hub.store.evidence_reads import (
-    Evidence,
     EvidenceKey,
     cluster_known,
     correlations_of,
@@ -39,41 +40,6 @@ from hub.store.timestamps import as_utc
 __all__ = ["EvidencePageOut", "evidence_url", "router", "subject", "subject_evidence"]
 
 router = APIRouter(tags=["subjects"])
-
-
-class WindowOut(BaseModel):
-    start: datetime
-    end: datetime
-
-
-class IdentifierOut(BaseModel):
-    scheme: str
-    value: str
-
-
-class EvidenceOut(BaseModel):
-    reporter: str
-    signal_id: str
-    category: str
-    severity: str
-    window: WindowOut
-    order_count: int
-    amount_fen: int
-    order_refs: list[str]
-    waybill_refs: list[str]
-    note: str | None
-    subject: list[IdentifierOut]
-    record_at: datetime
-    expires_at: datetime
-
-
-class CorrelationOut(BaseModel):
-    platform_reporter: str | None
-    platform_signal: str | None
-    logistics_reporter: str | None
-    logistics_signal: str | None
-    waybills: int
-    correlated_at: datetime
 
 
 class EvidencePageOut(BaseModel):
@@ -102,12 +68,6 @@ def _key(cursor: str) -> EvidenceKey:
         return EvidenceKey(datetime.fromisoformat(at), reporter, signal)
     except ValueError as exc:  # the same answer as a cursor that is not base64
         raise ApiError("the cursor is not one this route gave; start without one") from exc
-
-
-def _evidence_out(e: Evidence) -> EvidenceOut:
-    fields = dataclasses.asdict(e)
-    window = WindowOut(start=fields.pop("window_start"), end=fields.pop("window_end"))
-    return EvidenceOut.model_validate(fields | {"window": window})
 
 
 @router.get("/subjects")
@@ -164,7 +124,7 @@ def subject_evidence(
         page = evidence_of(connection, cluster_id, member, limit, before)
         correlations = correlations_of(connection, cluster_id, member)
     return EvidencePageOut(
-        evidence=[_evidence_out(e) for e in page.evidence],
-        correlations=[CorrelationOut.model_validate(dataclasses.asdict(c)) for c in correlations],
+        evidence=[evidence_out(e) for e in page.evidence],
+        correlations=[correlation_out(c) for c in correlations],
         next_cursor=_cursor(page.next) if page.next else None,
     )

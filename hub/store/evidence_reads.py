@@ -1,5 +1,7 @@
 """Reading a subject's kept evidence: the accepted signals' evidence rows about one cluster,
-newest first in keyset pages, and the empty-parcel correlations (空包裹) about it.
+newest first in keyset pages, one signal's row (what a bridging link's review item rests on),
+and the empty-parcel correlations (空包裹) about a cluster. The subject and review routes both
+read here, so both show a row the same way and withhold the same values.
 
 The rows hold tokens only: the worker refuses a signal whose note or identifiers carry a
 resident-id or mobile number in clear (alliance_connector.validation) before it writes
@@ -22,7 +24,8 @@ import sqlalchemy as sa
 
 from alliance_connector.identifiers import PERSONAL_SCHEMES, IdentifierScheme, personal_pattern
 from alliance_connector.tokens import is_token
-from hub.store.schema import parcel_correlations, signal_evidence, subject_identifiers
+from hub.store.schema import parcel_correlations, subject_identifiers
+from hub.store.schema import signal_evidence as evidence_rows
 from hub.store.timestamps import as_utc
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "correlations_of",
     "evidence_count",
     "evidence_of",
+    "signal_evidence",
 ]
 
 # What a value that should have been a token, but is not, reads as.
@@ -130,16 +134,16 @@ def _evidence(row: sa.Row[Any]) -> Evidence:
 
 
 def _mine(cluster_id: str, member: str | None) -> sa.ColumnElement[bool]:
-    where = signal_evidence.c.cluster_id == cluster_id
+    where = evidence_rows.c.cluster_id == cluster_id
     if member is not None:
-        where = sa.and_(where, signal_evidence.c.reporter == member)
+        where = sa.and_(where, evidence_rows.c.reporter == member)
     return where
 
 
 def _after(key: EvidenceKey) -> sa.ColumnElement[bool]:
     # Rows after `key` in (record_at, reporter, signal_id) descending order, spelled out
     # rather than as a row-value comparison, which SQLite answers without the index.
-    e = signal_evidence.c
+    e = evidence_rows.c
     at = key.record_at.astimezone(UTC)  # stored as UTC; SQLite compares it as text
     return sa.or_(
         e.record_at < at,
@@ -162,8 +166,8 @@ def evidence_of(
 ) -> EvidencePage:
     """The cluster's evidence, newest first (by record time), at most `limit` rows after
     `before`; with `member`, only that member's reports."""
-    e = signal_evidence.c
-    query = sa.select(signal_evidence).where(_mine(cluster_id, member))
+    e = evidence_rows.c
+    query = sa.select(evidence_rows).where(_mine(cluster_id, member))
     if before is not None:
         query = query.where(_after(before))
     query = query.order_by(e.record_at.desc(), e.reporter.desc(), e.signal_id.desc())
@@ -175,17 +179,28 @@ def evidence_of(
     return EvidencePage(found, EvidenceKey(last.record_at, last.reporter, last.signal_id))
 
 
+def signal_evidence(connection: sa.Connection, reporter: str, signal_id: str) -> Evidence | None:
+    """The evidence the reporter's signal carried, or None (never kept, or purged)."""
+    e = evidence_rows.c
+    query = sa.select(evidence_rows).where(e.reporter == reporter, e.signal_id == signal_id)
+    row = connection.execute(query).one_or_none()
+    return None if row is None else _evidence(row)
+
+
 def evidence_count(connection: sa.Connection, cluster_id: str, member: str | None = None) -> int:
     """How many evidence rows the cluster has (with `member`, of that member's reports)."""
-    query = sa.select(sa.func.count()).select_from(signal_evidence)
+    query = sa.select(sa.func.count()).select_from(evidence_rows)
     return int(connection.scalar(query.where(_mine(cluster_id, member))) or 0)
 
 
 def correlations_of(
-    connection: sa.Connection, cluster_id: str, member: str | None = None
+    connection: sa.Connection,
+    cluster_id: str,
+    member: str | None = None,
+    limit: int | None = None,
 ) -> list[Correlation]:
-    """The cluster's empty-parcel correlations, newest first; with `member`, only those one
-    of its signals is part of, the other side withheld."""
+    """The cluster's empty-parcel correlations, newest first (the newest `limit`, if given);
+    with `member`, only those one of its signals is part of, the other side withheld."""
     p = parcel_correlations.c
     query = sa.select(parcel_correlations).where(p.cluster_id == cluster_id)
     if member is not None:
@@ -197,6 +212,8 @@ def correlations_of(
         p.logistics_reporter,
         p.logistics_signal,
     )
+    if limit is not None:
+        query = query.limit(limit)
     found = []
     for r in connection.execute(query):
         platform = member is None or r.platform_reporter == member
@@ -226,7 +243,7 @@ def cluster_known(connection: sa.Connection, cluster_id: str, member: str | None
             evidence_count(connection, cluster_id, member) > 0
             or connection.scalar(correlated.limit(1)) is not None
         )
-    for table in (subject_identifiers, signal_evidence, parcel_correlations):
+    for table in (subject_identifiers, evidence_rows, parcel_correlations):
         query = sa.select(sa.literal(1)).where(table.c.cluster_id == cluster_id).limit(1)
         if connection.scalar(query) is not None:
             return True

@@ -1,13 +1,14 @@
 """Reading the review queue and what each item rests on, for the API and the console: a keyset
 page of items, the link assertions touching an edge or a cluster (withdrawn ones included, with
-when and by which withdrawal), the evidence rows of a signal or a cluster, a cluster's parcel
-correlations, and the brief of a list entry a sanction item waits on.
+when and by which withdrawal), and the brief of a list entry a sanction item waits on.
 
-Writing review items is hub.store.reviews' business, writing links hub.store.links'. Every
-value read here is as stored: personal identifiers only as the tokens the signals carried.
+Writing review items is hub.store.reviews' business (its row mapper serves here too), writing
+links hub.store.links'. The evidence and parcel correlations an item rests on are read through
+hub.store.evidence_reads, which the subject routes use as well and which holds the rules on
+what of a row is withheld. Every value read here is as stored: personal identifiers only as
+the tokens the signals carried.
 """
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,13 +17,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.domain.links import Key
-from hub.store.reviews import Review, ReviewKind, ReviewState
+from hub.store.reviews import Review, ReviewKind, ReviewState, review_from_row
 from hub.store.schema import (
     identity_links,
     list_entries,
-    parcel_correlations,
     reviews,
-    signal_evidence,
     subject_identifiers,
 )
 from hub.store.subjects import clusters_of
@@ -30,17 +29,12 @@ from hub.store.timestamps import as_utc
 
 __all__ = [
     "AssertionRecord",
-    "CorrelationRecord",
     "EntryBrief",
-    "EvidenceRecord",
     "ReviewPage",
     "assertions_of_cluster",
     "assertions_of_edge",
-    "cluster_correlations",
-    "cluster_evidence",
     "entry_brief",
     "find_reviews",
-    "signal_evidence_of",
 ]
 
 
@@ -70,36 +64,6 @@ class AssertionRecord:
 
 
 @dataclass(frozen=True)
-class EvidenceRecord:
-    reporter: str
-    signal_id: str
-    cluster_id: str
-    category: str
-    severity: str
-    window_start: datetime
-    window_end: datetime
-    order_count: int
-    amount_fen: int
-    order_refs: list[str]
-    waybill_refs: list[str]
-    note: str | None
-    subject: list[dict[str, str]]
-    record_at: datetime
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class CorrelationRecord:
-    platform_reporter: str
-    platform_signal: str
-    logistics_reporter: str
-    logistics_signal: str
-    cluster_id: str
-    waybills: int
-    correlated_at: datetime
-
-
-@dataclass(frozen=True)
 class EntryBrief:
     entry_id: str
     list_type: str
@@ -110,24 +74,6 @@ class EntryBrief:
 
 def _when(value: datetime | None) -> datetime | None:
     return None if value is None else as_utc(value)
-
-
-def _review(row: Any) -> Review:  # noqa: ANN401 - a reviews row
-    return Review(
-        row.review_id,
-        ReviewKind(row.kind),
-        ReviewState(row.state),
-        row.cluster_id,
-        row.entry_id,
-        row.member_id,
-        row.action,
-        json.loads(row.detail),
-        as_utc(row.opened_at),
-        as_utc(row.due_at),
-        _when(row.decided_at),
-        row.decided_by,
-        row.decision_reason,
-    )
 
 
 def find_reviews(
@@ -152,7 +98,7 @@ def find_reviews(
         due = sa.select(t.due_at).where(t.review_id == after).scalar_subquery()
         query = query.where(sa.or_(t.due_at > due, sa.and_(t.due_at == due, t.review_id > after)))
     rows = connection.execute(query.order_by(t.due_at, t.review_id).limit(limit + 1)).all()
-    items = [_review(r) for r in rows[:limit]]
+    items = [review_from_row(r) for r in rows[:limit]]
     more = len(rows) > limit
     return ReviewPage(items, int(total or 0), items[-1].review_id if more and items else None)
 
@@ -222,75 +168,6 @@ def assertions_of_cluster(
         ).all()
     found = _assertions(connection, rows)
     return found[:limit], len(found) > limit
-
-
-def _evidence(row: Any) -> EvidenceRecord:  # noqa: ANN401 - a signal_evidence row
-    return EvidenceRecord(
-        row.reporter,
-        row.signal_id,
-        row.cluster_id,
-        row.category,
-        row.severity,
-        as_utc(row.window_start),
-        as_utc(row.window_end),
-        int(row.order_count),
-        int(row.amount_fen),
-        list(json.loads(row.order_refs)),
-        list(json.loads(row.waybill_refs)),
-        row.note,
-        list(json.loads(row.subject)),
-        as_utc(row.record_at),
-        as_utc(row.expires_at),
-    )
-
-
-def signal_evidence_of(
-    connection: sa.Connection, reporter: str, signal_id: str
-) -> EvidenceRecord | None:
-    """The evidence the signal carried, or None (never kept, or purged)."""
-    row = connection.execute(
-        sa.select(signal_evidence).where(
-            signal_evidence.c.reporter == reporter, signal_evidence.c.signal_id == signal_id
-        )
-    ).one_or_none()
-    return None if row is None else _evidence(row)
-
-
-def cluster_evidence(connection: sa.Connection, cluster: str, limit: int) -> list[EvidenceRecord]:
-    """The newest `limit` evidence rows about the cluster, newest first."""
-    e = signal_evidence.c
-    rows = connection.execute(
-        sa.select(signal_evidence)
-        .where(e.cluster_id == cluster)
-        .order_by(e.record_at.desc(), e.reporter, e.signal_id)
-        .limit(limit)
-    )
-    return [_evidence(r) for r in rows]
-
-
-def cluster_correlations(
-    connection: sa.Connection, cluster: str, limit: int
-) -> list[CorrelationRecord]:
-    """The cluster's newest `limit` empty-parcel correlations, newest first."""
-    p = parcel_correlations.c
-    rows = connection.execute(
-        sa.select(parcel_correlations)
-        .where(p.cluster_id == cluster)
-        .order_by(p.correlated_at.desc(), p.platform_signal, p.logistics_signal)
-        .limit(limit)
-    )
-    return [
-        CorrelationRecord(
-            r.platform_reporter,
-            r.platform_signal,
-            r.logistics_reporter,
-            r.logistics_signal,
-            r.cluster_id,
-            int(r.waybills),
-            as_utc(r.correlated_at),
-        )
-        for r in rows
-    ]
 
 
 def entry_brief(connection: sa.Connection, entry_id: str) -> EntryBrief | None:

@@ -29,6 +29,7 @@ __all__ = [
     "mark_moot",
     "open_of_entry",
     "open_reviews",
+    "review_from_row",
     "review_id",
     "review_of",
     "review_states",
@@ -114,7 +115,8 @@ def review_states(connection: sa.Connection, ids: Collection[str]) -> dict[str, 
     return {r.review_id: ReviewState(r.state) for r in rows}
 
 
-def _review(row: sa.Row[Any]) -> Review:
+def review_from_row(row: sa.Row[Any]) -> Review:
+    """A `reviews` row as the item it stores (hub.store.review_reads pages through them)."""
     return Review(
         row.review_id,
         ReviewKind(row.kind),
@@ -136,7 +138,7 @@ def review_of(connection: sa.Connection, review: str, lock: bool = False) -> Rev
     """The item, or None; `lock` holds its row until the transaction ends (a decision)."""
     query = sa.select(reviews).where(reviews.c.review_id == review)
     row = connection.execute(query.with_for_update() if lock else query).one_or_none()
-    return _review(row) if row else None
+    return review_from_row(row) if row else None
 
 
 def decide(
@@ -167,7 +169,7 @@ def open_of_entry(connection: sa.Connection, entry_id: str, kind: ReviewKind) ->
         )
         .order_by(reviews.c.review_id)
     )
-    return [_review(r) for r in rows]
+    return [review_from_row(r) for r in rows]
 
 
 def mark_moot(connection: sa.Connection, ids: Collection[str], reason: str, now: datetime) -> None:

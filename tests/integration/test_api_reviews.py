@@ -222,6 +222,10 @@ def test_each_item_is_read_with_what_it_rests_on(queue: Queue) -> None:
         12_000,
         "HIGH",
     )
+    # The subject evidence route's shape: the window nested, no cluster (the item has it).
+    window = {k: datetime.fromisoformat(v) for k, v in evidence["window"].items()}
+    assert window == {"start": attack.observed_window.start, "end": attack.observed_window.end}
+    assert "cluster_id" not in evidence and "window_start" not in evidence
     assert bridge["entry"] is None and bridge["correlations"] == []
     status, sanction = queue.api.get(f"/reviews/{queue.mall_exposure}", "operator")
     assert status == 200 and sanction["kind"] == "SANCTION"
@@ -272,6 +276,7 @@ def test_a_candidate_is_read_with_its_cluster_evidence_and_parcel_correlations(
     assert [(c["platform_signal"], c["waybills"]) for c in body["correlations"]] == [
         (str(social.signal_id), 2)
     ]
+    assert "cluster_id" not in body["correlations"][0]  # the candidate names its cluster
     assert body["assertions"] == [] and body["entry"] is None
 
 

@@ -8,7 +8,7 @@ page's CSRF token."""
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -61,6 +61,9 @@ def test_the_queue_shows_each_item_with_its_evidence_and_forms_for_operators(
     assert str(queue.signals["attack"].signal_id) in bridge and "sf:SF1234567" in bridge
     assert ORDER_TOKEN in bridge and "social:store:7" in bridge
     assert f"/console/links?cluster_id={queue.cluster('STORE', 'social:store:7')}" in bridge
+    # The evidence row's window (nested in the API's shape), shown in China time.
+    start = queue.signals["attack"].observed_window.start.astimezone(timezone(timedelta(hours=8)))
+    assert f"<td>{start:%Y-%m-%d %H:%M}</td>" in bridge
     sanction = items[queue.mall_exposure]
     assert "PUBLIC_EXPOSURE" in sanction and 'href="/console/lists/le-01"' in sanction
     assert "OVERDUE" in sanction

@@ -1,7 +1,8 @@
-"""Reading kept evidence on SQLite: newest first in keyset pages that cover every row once, a
-member sees only its own reports and only its own side of a correlation, and a value that
-should be a token but is not (a row written by hand or by an older hub) comes out withheld
-while tokens, waybills and clean notes come out exactly as stored."""
+"""Reading kept evidence on SQLite: newest first in keyset pages that cover every row once, one
+signal's row by its reporter and id, a member sees only its own reports and only its own side
+of a correlation, and a value that should be a token but is not (a row written by hand or by an
+older hub) comes out withheld while tokens, waybills and clean notes come out exactly as
+stored."""
 
 import json
 from datetime import UTC, datetime, timedelta
@@ -18,9 +19,11 @@ from hub.store.evidence_reads import (
     correlations_of,
     evidence_count,
     evidence_of,
+    signal_evidence,
 )
 from hub.store.migrate import upgrade
-from hub.store.schema import parcel_correlations, signal_evidence, subject_identifiers
+from hub.store.schema import parcel_correlations, subject_identifiers
+from hub.store.schema import signal_evidence as evidence_rows
 
 T0 = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
 
@@ -71,7 +74,7 @@ def engine(tmp_path: Path) -> sa.Engine:
 
 def seed(engine: sa.Engine, rows: list[dict[str, Any]]) -> None:
     with engine.begin() as connection:
-        connection.execute(signal_evidence.insert(), rows)
+        connection.execute(evidence_rows.insert(), rows)
 
 
 def test_pages_run_newest_first_and_cover_every_row_once(engine: sa.Engine) -> None:
@@ -124,6 +127,29 @@ def test_each_item_is_the_row_as_stored(engine: sa.Engine) -> None:
     ]
     assert item.record_at == T0 and item.expires_at == T0 + timedelta(days=240)
     assert item.record_at.tzinfo is not None  # SQLite's naive UTC comes back aware
+
+
+def test_one_signal_is_read_by_its_reporter_and_id_and_withheld_alike(
+    engine: sa.Engine,
+) -> None:
+    # Two members may use the same signal id: the reporter tells their rows apart.
+    seed(
+        engine,
+        [
+            evidence_row("mall", "s-1", note="买家电话 138 1234 5678"),
+            evidence_row("social", "s-1", cluster="c-2", order_count=3),
+        ],
+    )
+    with engine.connect() as connection:
+        mall = signal_evidence(connection, "mall", "s-1")
+        social = signal_evidence(connection, "social", "s-1")
+        assert signal_evidence(connection, "express", "s-1") is None
+        assert signal_evidence(connection, "mall", "s-nowhere") is None
+        (listed,) = evidence_of(connection, "c-1").evidence
+    assert mall is not None and social is not None
+    assert mall == listed  # the same mapper as the cluster's pages, withholding included
+    assert mall.note == WITHHELD and mall.order_refs == [token(1), token(2)]
+    assert (social.reporter, social.order_count, social.note) == ("social", 3, "刷单 12 笔")
 
 
 def test_a_member_sees_only_its_own_reports(engine: sa.Engine) -> None:
@@ -197,6 +223,8 @@ def test_correlations_and_a_member_sees_only_its_side(engine: sa.Engine) -> None
         every = correlations_of(connection, "c-1")
         assert [(c.logistics_signal, c.waybills) for c in every] == [("x-1", 2), ("x-0", 1)]
         assert every[0].platform_reporter == "mall" and every[0].correlated_at.tzinfo is not None
+        newest = correlations_of(connection, "c-1", limit=1)
+        assert [c.logistics_signal for c in newest] == ["x-1"]
         logistics = correlations_of(connection, "c-1", member="express")
         assert {(c.platform_reporter, c.platform_signal) for c in logistics} == {(None, None)}
         assert {c.logistics_reporter for c in logistics} == {"express"}
