@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from hub.policy.rules import Safeguards
-from hub.store.candidate_reads import correlations_since, reports_since
+from hub.store.candidate_reads import correlations_since, reported_by_at_least, reports_since
 from hub.store.reviews import NewReview, ReviewKind, review_id, review_states
 
 __all__ = ["candidate_id", "new_candidates"]
@@ -27,30 +27,34 @@ def candidate_id(cluster_id: str) -> str:
 
 
 def new_candidates(
-    connection: sa.Connection, clusters: Collection[str], safeguards: Safeguards, now: datetime
+    connection: sa.Connection,
+    clusters: Collection[str],
+    safeguards: Safeguards,
+    now: datetime,
+    correlated: Collection[str] | None = None,
 ) -> list[NewReview]:
     """The CANDIDATE items these clusters call for and the queue does not hold yet, ordered
     by cluster.
 
-    `clusters` are those the batch touched with misconduct signals that matched no active
-    list entry (the caller knows which). One qualifies with misconduct reports (any category
-    but PRESENCE) from at least `safeguards.candidate_members` distinct reporters, or with a
-    parcel correlation, in the last `candidate_window_days`. An item stored before, in any
-    state, is not returned again: a dismissed candidate stays dismissed. Three queries for
-    all clusters."""
+    `clusters` are those the batch touched with misconduct signals or correlations that
+    matched no active list entry (the caller knows which). One qualifies with misconduct
+    reports (any category but PRESENCE) from at least `safeguards.candidate_members` distinct
+    reporters, or with a parcel correlation, in the last `candidate_window_days`.
+    `correlated`: the clusters that may have a correlation (the batch's own; a worker knows
+    no other can have appeared since its last batch), None for all of `clusters`. An item
+    stored before, in any state, is not returned again: a dismissed candidate stays
+    dismissed. One query for all clusters when none qualifies, as in most batches."""
     if not clusters:
         return []
     since = now - timedelta(days=safeguards.candidate_window_days)
-    reports = reports_since(connection, clusters, since)
-    correlations = correlations_since(connection, clusters, since)
-    qualified = sorted(
-        cluster
-        for cluster in set(clusters)
-        if correlations.get(cluster, 0) > 0
-        or (
-            cluster in reports and len(reports[cluster].by_reporter) >= safeguards.candidate_members
-        )
-    )
+    wanted = set(clusters)
+    maybe = wanted if correlated is None else wanted & set(correlated)
+    correlations = correlations_since(connection, maybe, since) if maybe else {}
+    enough = reported_by_at_least(connection, wanted, since, safeguards.candidate_members)
+    qualified = sorted(enough | {c for c, n in correlations.items() if n > 0})
+    if not qualified:
+        return []
+    reports = reports_since(connection, qualified, since)
     known = review_states(connection, [candidate_id(c) for c in qualified])
     due = now + timedelta(days=safeguards.review_days)
     items = []

@@ -363,8 +363,9 @@ def _corroborate(
     window = timedelta(days=safeguards.correlation_window_days)
     correlations = correlate(connection, rows.citations, window, now) if rows.citations else []
     entries = [correlation_entry(c) for c in correlations]
-    touched = (rows.misconduct_clusters | {c.cluster_id for c in correlations}) - set(matched)
-    candidates = new_candidates(connection, touched, safeguards, now)
+    correlated = {c.cluster_id for c in correlations}
+    touched = (rows.misconduct_clusters | correlated) - set(matched)
+    candidates = new_candidates(connection, touched, safeguards, now, correlated)
     return entries + open_items(connection, candidates, now)
 
 

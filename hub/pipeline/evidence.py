@@ -36,6 +36,11 @@ EVIDENCE_COLUMNS = (
 _MONTH = timedelta(days=31)  # a month, rounded up: evidence is never dropped early
 
 
+def _json_list(items: tuple[str, ...]) -> str:
+    # Most signals cite no reference: the empty list costs nothing to spell.
+    return json.dumps(list(items)) if items else "[]"
+
+
 def kept_until(policy: Policy, signal: CreditSignal, record_at: datetime) -> datetime:
     """When the evidence may be purged: after the rectification period its listing would get
     and the time to appeal a sanction built on it."""
@@ -60,10 +65,10 @@ def evidence_row(
         signal.observed_window.end,
         evidence.order_count,
         evidence.amount_fen,
-        json.dumps(list(evidence.order_refs[:cap])),
-        json.dumps(list(evidence.waybill_refs[:cap])),
+        _json_list(evidence.order_refs[:cap]),
+        _json_list(evidence.waybill_refs[:cap]),
         evidence.note,
-        json.dumps(subject, ensure_ascii=False),
+        json.dumps(subject),  # ASCII: identifiers are normalised to it (wire contract §7)
         record_at,
         kept_until(policy, signal, record_at),
     )

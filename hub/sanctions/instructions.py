@@ -232,7 +232,7 @@ def _gate(
         for e, w, t in passing
         if w.unless is None or (e.entry_id, w.member, w.unless) not in issued
     ]
-    return passing, open_items(connection, list(gated.values()), now)
+    return passing, open_items(connection, list(gated.values()), now, states)
 
 
 def _store(
@@ -332,7 +332,7 @@ def issue_for_clusters(
         return Decided()
     presence = presence_by_member(connection, matches.keys())
     links = links_within(connection, matches.keys())
-    starts = entry_keys(connection, {e.entry_id for es in matches.values() for e in es})
+    starts = _entry_keys(connection, index, {e.entry_id for es in matches.values() for e in es})
     public = {cluster: public_of(identified.get(cluster, ())) for cluster in matches}
     reporters = {t.reporter for ts in triggers.values() for t in ts if t.reporter}
     kinds = member_kinds(connection, reporters | {m for p in presence.values() for m in p})
@@ -355,6 +355,20 @@ def issue_for_clusters(
                     )
     issued, opened = _store(connection, policy, wanted, now)
     return Decided(issued, [], opened, set(matches))
+
+
+def _entry_keys(
+    connection: sa.Connection, index: ListIndex, entry_ids: set[str]
+) -> dict[str, set[Key]]:
+    """Each entry's identifiers: from the worker's index (what alliance.lists last said of
+    them: an import that changes them reaches it within a relay round, as it reaches
+    matching), from the store for any it lacks."""
+    found = {}
+    for entry_id in entry_ids:
+        indexed = index.get(entry_id)
+        if indexed is not None:
+            found[entry_id] = set(indexed.identifiers)
+    return found | entry_keys(connection, entry_ids - found.keys())
 
 
 def _reporter_wanted(

@@ -16,7 +16,7 @@ from alliance_connector.messages import SignalCategory
 from hub.store.schema import parcel_correlations, signal_evidence
 from hub.store.subjects import CHUNK
 
-__all__ = ["Reports", "correlations_since", "reports_since"]
+__all__ = ["reported_by_at_least", "Reports", "correlations_since", "reports_since"]
 
 
 @dataclass
@@ -67,6 +67,30 @@ def reports_since(
             reports.by_reporter[r.reporter] = reports.by_reporter.get(r.reporter, 0) + r.n
             reports.by_category[r.category] = reports.by_category.get(r.category, 0) + r.n
     return dict(found)
+
+
+def reported_by_at_least(
+    connection: sa.Connection, clusters: Collection[str], since: datetime, reporters: int
+) -> set[str]:
+    """Those clusters with misconduct reports (non-PRESENCE evidence) recorded at or after
+    `since` from at least `reporters` distinct members: the database counts, and answers
+    only the few that qualify."""
+    found: set[str] = set()
+    distinct = sa.func.count(sa.distinct(signal_evidence.c.reporter))
+    for chunk in _chunks(clusters):
+        found.update(
+            connection.scalars(
+                sa.select(signal_evidence.c.cluster_id)
+                .where(
+                    signal_evidence.c.cluster_id.in_(chunk),
+                    signal_evidence.c.category != str(SignalCategory.PRESENCE),
+                    signal_evidence.c.record_at >= since.astimezone(UTC),
+                )
+                .group_by(signal_evidence.c.cluster_id)
+                .having(distinct >= reporters)
+            )
+        )
+    return found
 
 
 def correlations_since(

@@ -222,20 +222,26 @@ def test_a_stored_candidate_is_not_returned_again_in_any_state(engine: sa.Engine
     assert candidates(engine, CLUSTER, "c-2", now=NOW + timedelta(days=1)) == []
 
 
-def test_many_clusters_take_three_queries(engine: sa.Engine) -> None:
+def test_many_clusters_take_one_query_and_four_when_one_qualifies(engine: sa.Engine) -> None:
     three_reporters(engine)
     statements: list[str] = []
 
     def count(*args: object) -> None:
         statements.append(str(args[2]))
 
+    others = [f"other-{n}" for n in range(400)]
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
-        found = candidates(engine, CLUSTER, *(f"c-{n}" for n in range(400)))
+        with engine.begin() as connection:
+            # A worker's batch, no correlation in it: one grouped count, nothing qualifies.
+            assert new_candidates(connection, others, SAFEGUARDS, NOW, correlated=()) == []
+        assert len(statements) == 1
+        # Correlations looked up for all, one qualifies: its details and its review state.
+        found = candidates(engine, CLUSTER, *others)
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
     assert len(found) == 1
-    assert len(statements) == 3
+    assert len(statements) == 1 + 4
 
 
 # The operator's decisions.
