@@ -14,7 +14,8 @@ from hub.ledger.chain import append
 from hub.lists.status import Transition, change_status
 from hub.lists.tasks import close_open_tasks, open_overdue_tasks
 from hub.policy.rules import Policy
-from hub.sanctions.instructions import NewInstruction, Trigger, ledger_entries, reconcile_entry
+from hub.sanctions.instructions import NewInstruction, Trigger, ledger_entries
+from hub.sanctions.reconcile import reconcile_entry
 from hub.store.list_entries import list_type_of
 from hub.store.matching import clusters_naming_entry, entry_now
 

@@ -14,7 +14,8 @@ from hub.domain.links import OPERATOR, LinkKind, edge
 from hub.errors import ReviewDecided, WrongReviewKind
 from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.policy.rules import Policy
-from hub.sanctions.instructions import NewInstruction, Trigger, ledger_entries, reconcile_entry
+from hub.sanctions.instructions import NewInstruction, Trigger, ledger_entries
+from hub.sanctions.reconcile import reconcile_entry
 from hub.store.links import insert_assertions
 from hub.store.matching import clusters_naming_entry, entries_naming_cluster, entry_now
 from hub.store.reviews import Review, ReviewKind, ReviewState, decide

@@ -1,9 +1,10 @@
-"""Turning policy decisions into stored instructions (the outbox), and lifting them.
+"""Turning policy decisions into stored instructions (the outbox).
 
 Two causes lead here. A batch of signals touches subject clusters that match list entries
-(`issue_for_clusters`); a list entry changes status (`reconcile_entry`, from hub.lists). Both
-ask the policy (hub.policy.rules.decide) what each member should do and store what is not
-stored yet.
+(`issue_for_clusters`, here); a list entry changes status or loses links
+(`hub.sanctions.reconcile`, which also lifts). Both ask the policy
+(hub.policy.rules.decide) what each member tied to the subject should do (hub.sanctions.ties),
+hold back what an operator confirms first (`gate`), and store what is not stored yet.
 
 An instruction id is a hash of (list entry, target member, action) and, for a LIFT, of the
 instruction it lifts: the same cause and target always give the same id, so re-running the
@@ -15,7 +16,6 @@ issued again for the same entry and member (lifting follows rectification or del
 import dataclasses
 import hashlib
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,8 +24,8 @@ import sqlalchemy as sa
 
 from alliance_connector.identifiers import Identifier, IdentifierScheme
 from alliance_connector.messages import SanctionAction
-from hub.domain.links import Key, LinkRow, is_foreign
-from hub.domain.lists import ACTIVE_STATUSES, RECTIFYING_STATUSES
+from hub.domain.links import Key, is_foreign
+from hub.domain.lists import RECTIFYING_STATUSES
 from hub.ledger.chain import LedgerEntry
 from hub.policy.rules import Decision, Policy, Situation, Targets, decide
 from hub.policy.sections import legal_basis
@@ -34,7 +34,6 @@ from hub.sanctions.matching import entries_matching, public_of
 from hub.sanctions.review_queue import open_items
 from hub.sanctions.ties import TieGraph, presence_ties, tie_graph
 from hub.store.instructions import (
-    active_instructions,
     insert_instructions,
     stored_instruction_ids,
 )
@@ -46,22 +45,23 @@ from hub.store.reviews import (
     NewReview,
     ReviewKind,
     ReviewState,
-    mark_moot,
-    open_of_entry,
     review_id,
     review_states,
 )
-from hub.store.signals import signal_anchors
-from hub.store.subjects import cluster_identifiers, public_identifiers
+from hub.store.subjects import cluster_identifiers
 
 __all__ = [
     "Decided",
     "NewInstruction",
-    "ledger_entries",
     "Trigger",
+    "Wanted",
+    "gate",
+    "insert_wanted",
     "instruction_id",
+    "instruction_row",
     "issue_for_clusters",
-    "reconcile_entry",
+    "ledger_entries",
+    "presence_wanted",
     "review_at",
 ]
 
@@ -120,7 +120,7 @@ class Trigger:
 
 
 @dataclass(frozen=True)
-class _Wanted:
+class Wanted:
     member: str
     action: SanctionAction
     scope: Targets
@@ -132,11 +132,11 @@ class _Wanted:
 
 def _wants(
     decision: Decision, member: str, scope: Targets, subject: tuple[Identifier, ...]
-) -> list[_Wanted]:
+) -> list[Wanted]:
     """The decision's actions at the member, and what they supersede as fallbacks."""
-    wanted = [_Wanted(member, action, scope, subject) for action in decision.actions]
+    wanted = [Wanted(member, action, scope, subject) for action in decision.actions]
     stronger = SanctionAction.CLOSE_STORE
-    wanted += [_Wanted(member, a, scope, subject, unless=stronger) for a in decision.superseded]
+    wanted += [Wanted(member, a, scope, subject, unless=stronger) for a in decision.superseded]
     return wanted
 
 
@@ -168,13 +168,13 @@ def _situation(entry: EntryMatch, kind: str, targets: Targets, known: Iterable[K
     return Situation(entry.list_type, entry.status, entry.category, kind, targets, schemes)
 
 
-def _presence_wanted(
+def presence_wanted(
     policy: Policy,
     entry: EntryMatch,
     ties: Mapping[str, set[Key]],
     public: list[Identifier],
     kinds: Mapping[str, str],
-) -> list[_Wanted]:
+) -> list[Wanted]:
     """What the presence rules call for at each member, for what it tied itself."""
     wanted = []
     for member, tied in sorted(ties.items()):
@@ -184,24 +184,26 @@ def _presence_wanted(
     return wanted
 
 
-def _gate(
+def gate(
     connection: sa.Connection,
     policy: Policy,
-    wanted: Sequence[tuple[EntryMatch, _Wanted, Trigger]],
+    wanted: Sequence[tuple[EntryMatch, Wanted, Trigger]],
     now: datetime,
-) -> tuple[list[tuple[EntryMatch, _Wanted, Trigger]], list[LedgerEntry]]:
+) -> tuple[list[tuple[EntryMatch, Wanted, Trigger]], list[LedgerEntry]]:
     """The wanted instructions that may be issued now, and the ledger entries of the review
     items opened for those an operator confirms first (public exposure, store closure: the
     policy's `confirm_actions`). A confirmed item lets its instruction through; a dismissed
     one never does; an open one waits."""
     safeguards = policy.safeguards
     gated: dict[str, NewReview] = {}
+    held: list[tuple[str, tuple[EntryMatch, Wanted, Trigger]]] = []
     passing = []
     for entry, want, trigger in wanted:
         if not safeguards.needs_confirmation(want.action, entry.list_type, entry.status):
             passing.append((entry, want, trigger))
             continue
         key = review_id(ReviewKind.SANCTION, entry.entry_id, want.member, str(want.action))
+        held.append((key, (entry, want, trigger)))
         gated.setdefault(
             key,
             NewReview(
@@ -222,10 +224,7 @@ def _gate(
             ),
         )
     states = review_states(connection, gated.keys()) if gated else {}
-    for entry, want, trigger in wanted:
-        key = review_id(ReviewKind.SANCTION, entry.entry_id, want.member, str(want.action))
-        if key in gated and states.get(key) is ReviewState.CONFIRMED:
-            passing.append((entry, want, trigger))
+    passing += [want for key, want in held if states.get(key) is ReviewState.CONFIRMED]
     issued = {(e.entry_id, w.member, w.action) for e, w, _ in passing}
     passing = [
         (e, w, t)
@@ -238,20 +237,20 @@ def _gate(
 def _store(
     connection: sa.Connection,
     policy: Policy,
-    wanted: Sequence[tuple[EntryMatch, _Wanted, Trigger]],
+    wanted: Sequence[tuple[EntryMatch, Wanted, Trigger]],
     now: datetime,
 ) -> tuple[list[NewInstruction], list[LedgerEntry]]:
     """Insert the wanted instructions, each (entry, want, trigger), not stored yet (one query
     and one insert for all of them), those an operator confirms first only once confirmed;
     return the new ones and the ledger entries of the review items opened."""
-    passing, opened = _gate(connection, policy, wanted, now)
-    return _insert(connection, policy, passing, now), opened
+    passing, opened = gate(connection, policy, wanted, now)
+    return insert_wanted(connection, policy, passing, now), opened
 
 
-def _insert(
+def insert_wanted(
     connection: sa.Connection,
     policy: Policy,
-    passing: Sequence[tuple[EntryMatch, _Wanted, Trigger]],
+    passing: Sequence[tuple[EntryMatch, Wanted, Trigger]],
     now: datetime,
 ) -> list[NewInstruction]:
     """Insert these instructions, those not stored yet; return the new ones."""
@@ -260,7 +259,9 @@ def _insert(
         key = instruction_id(entry.entry_id, want.member, want.action)
         if key not in candidates:  # the first cause names it
             new = NewInstruction(key, want.member, want.action, entry)
-            candidates[key] = dataclasses.replace(new, row=_row(new, policy, want, trigger, now))
+            candidates[key] = dataclasses.replace(
+                new, row=instruction_row(new, policy, want, trigger, now)
+            )
     if not candidates:
         return []
     existing = stored_instruction_ids(connection, candidates)
@@ -279,8 +280,8 @@ def review_at(action: SanctionAction, entry: EntryMatch) -> datetime | None:
     return entry.rectification_deadline
 
 
-def _row(
-    new: NewInstruction, policy: Policy, want: _Wanted, trigger: Trigger, now: datetime
+def instruction_row(
+    new: NewInstruction, policy: Policy, want: Wanted, trigger: Trigger, now: datetime
 ) -> dict[str, object]:
     entry = new.entry
     return {
@@ -337,7 +338,7 @@ def issue_for_clusters(
     reporters = {t.reporter for ts in triggers.values() for t in ts if t.reporter}
     kinds = member_kinds(connection, reporters | {m for p in presence.values() for m in p})
     corroboration = policy.safeguards.weak_corroboration
-    wanted: list[tuple[EntryMatch, _Wanted, Trigger]] = []
+    wanted: list[tuple[EntryMatch, Wanted, Trigger]] = []
     for cluster, entries in sorted(matches.items()):
         first = triggers[cluster][0]
         here = presence.get(cluster, {})
@@ -346,7 +347,7 @@ def issue_for_clusters(
         for entry in entries:
             start = starts.get(entry.entry_id, set())
             ties = presence_ties(graph, start, here)
-            for want in _presence_wanted(policy, entry, ties, shown, kinds):
+            for want in presence_wanted(policy, entry, ties, shown, kinds):
                 wanted.append((entry, want, first))
             for trigger in triggers[cluster]:
                 if trigger.misconduct and trigger.reporter:
@@ -382,7 +383,7 @@ def _reporter_wanted(
     public: list[Identifier],
     kinds: Mapping[str, str],
     now: datetime,
-) -> list[tuple[EntryMatch, _Wanted, Trigger]]:
+) -> list[tuple[EntryMatch, Wanted, Trigger]]:
     """What the reporter rules call for at the reporter of a misconduct signal, for the
     identifiers of its own it tied to the entry (another member's store it named is not
     among them); flagged to operators when the rules say so."""
@@ -403,127 +404,3 @@ def _reporter_wanted(
     return [
         (entry, want, trigger) for want in _wants(decision, reporter, Targets.REPORTER, subject)
     ]
-
-
-def reconcile_entry(
-    connection: sa.Connection,
-    entry: EntryMatch,
-    clusters: Sequence[str],
-    policy: Policy,
-    trigger: Trigger,
-    now: datetime,
-) -> Decided:
-    """After a status change or a withdrawal of links, bring the entry's instructions in
-    line with the presence rules at every member that tied its presence to the entry: issue
-    what they now call for (escalation when OVERDUE, closure when ESCALATED) and LIFT what
-    they no longer do (everything, once rectified or delisted; a reporter-scoped one once
-    its signal's own identifiers no longer reach the entry)."""
-    wanted: list[_Wanted] = []
-    reporters_tied: set[str] = set()
-    if entry.status in ACTIVE_STATUSES and clusters:
-        presence = presence_by_member(connection, clusters)
-        public = public_identifiers(connection, clusters)
-        links = links_within(connection, clusters)
-        start = entry_keys(connection, [entry.entry_id]).get(entry.entry_id, set())
-        corroboration = policy.safeguards.weak_corroboration
-        merged: dict[str, set[Key]] = defaultdict(set)
-        for cluster in clusters:
-            graph = tie_graph(links.get(cluster, ()), corroboration)
-            for member, tied in presence_ties(graph, start, presence.get(cluster, {})).items():
-                merged[member] |= tied
-        shared = sorted({i for ids in public.values() for i in ids}, key=lambda i: i.value)
-        kinds = member_kinds(connection, merged.keys())
-        wanted = _presence_wanted(policy, entry, merged, shared, kinds)
-        reporters_tied = _reporter_signals_tied(connection, entry, clusters, links, start, policy)
-    passing, opened = _gate(connection, policy, [(entry, want, trigger) for want in wanted], now)
-    issued = _insert(connection, policy, passing, now)
-    keep = {(w.member, w.action) for _, w, _ in passing}
-    lifted = _lift_unwanted(connection, entry, keep, reporters_tied, policy, trigger, now)
-    opened += _moot_unwanted(connection, entry, {(w.member, w.action) for w in wanted}, now)
-    return Decided(issued, lifted, opened)
-
-
-def _reporter_signals_tied(
-    connection: sa.Connection,
-    entry: EntryMatch,
-    clusters: Sequence[str],
-    links: Mapping[str, Sequence[LinkRow]],
-    start: set[Key],
-    policy: Policy,
-) -> set[str]:
-    """The signals behind the entry's reporter-scoped instructions whose anchors their
-    reporters still tie to the entry (as 'member\x1fsignal id')."""
-    rows = [r for r in active_instructions(connection, entry.entry_id) if r.scope == "reporter"]
-    anchors = signal_anchors(connection, [(r.target_member, r.trigger_ref or "") for r in rows])
-    graphs = {
-        c: tie_graph(links.get(c, ()), policy.safeguards.weak_corroboration) for c in clusters
-    }
-    tied = set()
-    for (member, signal), (cluster, anchor) in anchors.items():
-        graph = graphs.get(cluster)
-        if graph is not None and anchor is not None and graph.tied(start, member, {anchor}):
-            tied.add(f"{member}\x1f{signal}")
-    return tied
-
-
-def _moot_unwanted(
-    connection: sa.Connection,
-    entry: EntryMatch,
-    keep: set[tuple[str, SanctionAction]],
-    now: datetime,
-) -> list[LedgerEntry]:
-    """Mark MOOT the entry's open SANCTION items that the rules no longer call for."""
-    moot = [
-        item
-        for item in open_of_entry(connection, entry.entry_id, ReviewKind.SANCTION)
-        if (item.member_id, SanctionAction(item.action or "")) not in keep
-    ]
-    reason = f"no longer called for: the entry is {entry.status}"
-    mark_moot(connection, [item.review_id for item in moot], reason, now)
-    return [
-        LedgerEntry(
-            "REVIEW_MOOT", "hub", {"kind": str(item.kind), "entry": entry.entry_id}, item.review_id
-        )
-        for item in moot
-    ]
-
-
-def _lift_unwanted(
-    connection: sa.Connection,
-    entry: EntryMatch,
-    keep: set[tuple[str, SanctionAction]],
-    reporters_tied: set[str],
-    policy: Policy,
-    trigger: Trigger,
-    now: datetime,
-) -> list[NewInstruction]:
-    """LIFT every active instruction of the entry whose (member, action) is not in `keep`.
-
-    An inactive entry (rectified, delisted) keeps nothing. An active one keeps what the
-    presence rules still call for and every reporter-scoped instruction whose signal still
-    ties its reporter to the entry (those follow signals, not status)."""
-    active = active_instructions(connection, entry.entry_id)
-    inactive = entry.status not in ACTIVE_STATUSES
-    lifts = []
-    for row in active:
-        action = SanctionAction(row.action)
-        if row.scope == "reporter":
-            still = f"{row.target_member}\x1f{row.trigger_ref}" in reporters_tied
-        else:
-            still = (row.target_member, action) in keep
-        if still and not inactive:
-            continue
-        new = NewInstruction(
-            instruction_id(
-                entry.entry_id, row.target_member, SanctionAction.LIFT, row.instruction_id
-            ),
-            row.target_member,
-            SanctionAction.LIFT,
-            entry,
-            supersedes=row.instruction_id,
-        )
-        want = _Wanted(row.target_member, SanctionAction.LIFT, Targets(row.scope), ())
-        stored = _row(new, policy, want, trigger, now) | {"subject": row.subject}
-        lifts.append(dataclasses.replace(new, row=stored))
-    insert_instructions(connection, [new.row for new in lifts])
-    return lifts

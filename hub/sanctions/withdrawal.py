@@ -19,7 +19,8 @@ from hub.domain.links import Edge, Key, cluster_name, joining_edges
 from hub.errors import NothingToWithdraw
 from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.policy.rules import Policy
-from hub.sanctions.instructions import NewInstruction, Trigger, ledger_entries, reconcile_entry
+from hub.sanctions.instructions import NewInstruction, Trigger, ledger_entries
+from hub.sanctions.reconcile import reconcile_entry
 from hub.store.links import links_within, withdraw
 from hub.store.matching import clusters_naming_entry, entries_naming_cluster, entry_now
 from hub.store.subjects import clusters_of, identifiers_in, split_cluster

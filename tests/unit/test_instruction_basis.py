@@ -15,7 +15,8 @@ from hub.pipeline.worker.relay import instruction_message
 from hub.policy.loading import default_policy
 from hub.policy.sections import notice_section
 from hub.sanctions.index import IndexedEntry, ListIndex
-from hub.sanctions.instructions import NewInstruction, Trigger, issue_for_clusters, reconcile_entry
+from hub.sanctions.instructions import NewInstruction, Trigger, issue_for_clusters
+from hub.sanctions.reconcile import reconcile_entry
 from hub.store.engine import open_engine
 from hub.store.links import insert_assertions
 from hub.store.matching import entry_now as current_entry
