@@ -15,9 +15,8 @@ from hub.lists.status import Transition, change_status
 from hub.lists.tasks import close_open_tasks, open_overdue_tasks
 from hub.policy.rules import Policy
 from hub.sanctions.instructions import NewInstruction, Trigger, ledger_entries
-from hub.sanctions.reconcile import reconcile_entry
+from hub.sanctions.reconcile import reconcile_entries
 from hub.store.list_entries import list_type_of
-from hub.store.matching import clusters_naming_entry, entry_now
 
 __all__ = ["Moved", "move", "reconcile"]
 
@@ -57,8 +56,6 @@ def reconcile(
 ) -> tuple[list[NewInstruction], list[NewInstruction]]:
     """Bring the entry's instructions in line with its current state and the presence rules;
     record them in the ledger; return (issued, lifted)."""
-    entry = entry_now(connection, entry_id)
-    clusters = clusters_naming_entry(connection, entry_id)
-    decided = reconcile_entry(connection, entry, clusters, policy, trigger, now)
+    decided = reconcile_entries(connection, [entry_id], policy, trigger, now)
     append(connection, ledger_entries(decided.issued + decided.lifted) + decided.entries, now)
     return decided.issued, decided.lifted

@@ -15,9 +15,9 @@ from hub.errors import ReviewDecided, WrongReviewKind
 from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.policy.rules import Policy
 from hub.sanctions.instructions import NewInstruction, Trigger, ledger_entries
-from hub.sanctions.reconcile import reconcile_entry
+from hub.sanctions.reconcile import reconcile_entries
 from hub.store.links import insert_assertions
-from hub.store.matching import clusters_naming_entry, entries_naming_cluster, entry_now
+from hub.store.matching import entries_naming_cluster
 from hub.store.reviews import Review, ReviewKind, ReviewState, decide
 from hub.store.subjects import clusters_of, merge_clusters
 
@@ -41,37 +41,36 @@ def _record(
     actor: str,
     reason: str,
     now: datetime,
-) -> ReviewState:
+) -> tuple[Decision, list[LedgerEntry]]:
+    """The decision recorded on the item (under the ledger's lock), and its ledger entry."""
     if review.kind is not kind:
         raise WrongReviewKind(review.review_id, str(review.kind), str(kind))
+    lock_head(connection)
     state = ReviewState.CONFIRMED if confirm else ReviewState.DISMISSED
     if not decide(connection, review.review_id, state, actor, reason, now):
         raise ReviewDecided(review.review_id, "decided")
-    return state
+    body = {"kind": str(review.kind), "state": str(state), "reason": reason}
+    decision = Decision(review.review_id, state, entry_id=review.entry_id)
+    return decision, [LedgerEntry("REVIEW_DECIDED", actor, body, review.review_id)]
 
 
-def _reconcile(
+def _follow(
     connection: sa.Connection,
+    decision: Decision,
+    entries: list[LedgerEntry],
     entry_ids: list[str],
     policy: Policy,
-    trigger: Trigger,
     now: datetime,
-    decision: Decision,
-) -> list[LedgerEntry]:
-    entries = []
-    for entry_id in entry_ids:
-        decided = reconcile_entry(
-            connection,
-            entry_now(connection, entry_id),
-            clusters_naming_entry(connection, entry_id),
-            policy,
-            trigger,
-            now,
+) -> Decision:
+    """Reconcile the entries the decision touches, then write its ledger entries and theirs."""
+    if entry_ids:
+        decided = reconcile_entries(
+            connection, entry_ids, policy, Trigger(decision.review_id, now), now
         )
-        decision.issued += decided.issued
-        decision.lifted += decided.lifted
-        entries += decided.entries
-    return entries
+        decision.issued, decision.lifted = decided.issued, decided.lifted
+        entries = entries + decided.entries
+    append(connection, entries + ledger_entries(decision.issued + decision.lifted), now)
+    return decision
 
 
 def decide_bridge(
@@ -85,24 +84,19 @@ def decide_bridge(
 ) -> Decision:
     """Confirm (the two identifiers are one subject: an operator's link joins them) or
     dismiss a BRIDGE item."""
-    lock_head(connection)
-    state = _record(connection, review, ReviewKind.BRIDGE, confirm, actor, reason, now)
-    decision = Decision(review.review_id, state)
-    body = {"kind": str(review.kind), "state": str(state), "reason": reason}
-    entries = [LedgerEntry("REVIEW_DECIDED", actor, body, review.review_id)]
-    if confirm:
-        ends = [(str(end["scheme"]), str(end["value"])) for end in review.detail["link"]]
-        pair = edge(ends[0], ends[1])
-        row = (pair, OPERATOR, review.review_id, str(LinkKind.CONFIRMED), False)
-        insert_assertions(connection, [row], now)
-        clusters = sorted(set(clusters_of(connection, list(pair)).values()))
-        if len(clusters) > 1:
-            merge_clusters(connection, clusters[1:], clusters[0])
-        named = sorted({e.entry_id for e in entries_naming_cluster(connection, clusters[0])})
-        trigger = Trigger(review.review_id, now)
-        entries += _reconcile(connection, named, policy, trigger, now, decision)
-    append(connection, entries + ledger_entries(decision.issued + decision.lifted), now)
-    return decision
+    kind = ReviewKind.BRIDGE
+    decision, entries = _record(connection, review, kind, confirm, actor, reason, now)
+    if not confirm:
+        return _follow(connection, decision, entries, [], policy, now)
+    ends = [(str(end["scheme"]), str(end["value"])) for end in review.detail["link"]]
+    pair = edge(ends[0], ends[1])
+    row = (pair, OPERATOR, review.review_id, str(LinkKind.CONFIRMED), False)
+    insert_assertions(connection, [row], now)
+    clusters = sorted(set(clusters_of(connection, list(pair)).values()))
+    if len(clusters) > 1:
+        merge_clusters(connection, clusters[1:], clusters[0])
+    named = sorted({e.entry_id for e in entries_naming_cluster(connection, clusters[0])})
+    return _follow(connection, decision, entries, named, policy, now)
 
 
 def decide_sanction(
@@ -116,13 +110,8 @@ def decide_sanction(
 ) -> Decision:
     """Confirm (the instruction is issued, if its entry still calls for it) or dismiss (it
     never is) a SANCTION item."""
-    lock_head(connection)
-    state = _record(connection, review, ReviewKind.SANCTION, confirm, actor, reason, now)
-    decision = Decision(review.review_id, state, entry_id=review.entry_id)
-    body = {"kind": str(review.kind), "state": str(state), "reason": reason}
-    entries = [LedgerEntry("REVIEW_DECIDED", actor, body, review.review_id)]
-    if confirm and review.entry_id:
-        trigger = Trigger(review.review_id, now)
-        entries += _reconcile(connection, [review.entry_id], policy, trigger, now, decision)
-    append(connection, entries + ledger_entries(decision.issued + decision.lifted), now)
-    return decision
+    decision, entries = _record(
+        connection, review, ReviewKind.SANCTION, confirm, actor, reason, now
+    )
+    named = [review.entry_id] if confirm and review.entry_id else []
+    return _follow(connection, decision, entries, named, policy, now)

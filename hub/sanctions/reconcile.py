@@ -31,13 +31,40 @@ from hub.sanctions.instructions import (
 from hub.sanctions.ties import presence_ties, tie_graph
 from hub.store.instructions import active_instructions, insert_instructions
 from hub.store.links import links_within
-from hub.store.matching import EntryMatch, entry_keys, member_kinds
+from hub.store.matching import (
+    EntryMatch,
+    clusters_naming_entry,
+    entry_keys,
+    entry_now,
+    member_kinds,
+)
 from hub.store.presence import presence_by_member
 from hub.store.reviews import ReviewKind, mark_moot, open_of_entry
 from hub.store.signals import signal_anchors
 from hub.store.subjects import public_identifiers
 
-__all__ = ["reconcile_entry"]
+__all__ = ["reconcile_entries", "reconcile_entry"]
+
+
+def reconcile_entries(
+    connection: sa.Connection,
+    entry_ids: Sequence[str],
+    policy: Policy,
+    trigger: Trigger,
+    now: datetime,
+) -> Decided:
+    """`reconcile_entry` for each of these entries as the store has it now, with the clusters
+    naming it now; what they issued, lifted and opened, together."""
+    together = Decided()
+    for entry_id in entry_ids:
+        clusters = clusters_naming_entry(connection, entry_id)
+        decided = reconcile_entry(
+            connection, entry_now(connection, entry_id), clusters, policy, trigger, now
+        )
+        together.issued += decided.issued
+        together.lifted += decided.lifted
+        together.entries += decided.entries
+    return together
 
 
 def reconcile_entry(

@@ -20,9 +20,9 @@ from hub.errors import NothingToWithdraw
 from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.policy.rules import Policy
 from hub.sanctions.instructions import NewInstruction, Trigger, ledger_entries
-from hub.sanctions.reconcile import reconcile_entry
+from hub.sanctions.reconcile import reconcile_entries
 from hub.store.links import links_within, withdraw
-from hub.store.matching import clusters_naming_entry, entries_naming_cluster, entry_now
+from hub.store.matching import entries_naming_cluster
 from hub.store.subjects import clusters_of, identifiers_in, split_cluster
 
 __all__ = ["Withdrawal", "withdraw_links"]
@@ -136,13 +136,8 @@ def withdraw_links(
             for e in entries_naming_cluster(connection, cluster)
         }
     )
-    for entry_id in named:
-        entry = entry_now(connection, entry_id)
-        decided = reconcile_entry(
-            connection, entry, clusters_naming_entry(connection, entry_id), policy, trigger, now
-        )
-        result.issued += decided.issued
-        result.lifted += decided.lifted
-        entries += decided.entries
+    decided = reconcile_entries(connection, named, policy, trigger, now)
+    result.issued, result.lifted = decided.issued, decided.lifted
+    entries += decided.entries
     append(connection, entries + ledger_entries(result.issued + result.lifted), now)
     return result
