@@ -11,9 +11,9 @@ acks) -> keep evidence -> record presence -> match and decide -> corroborate (co
 parcels, open listing candidates) -> write the ledger and the rows naming it.
 """
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -24,13 +24,13 @@ from alliance_connector.topics import ACKS_PREFIX
 from hub.domain.links import cluster_name
 from hub.ledger.chain import LedgerEntry, append, lock_head
 from hub.pipeline.acks import APPLIED, AckTarget, ack_targets, claim_row
-from hub.pipeline.candidates import new_candidates
 from hub.pipeline.checks import topic_owner
-from hub.pipeline.correlation import Citation, correlate
+from hub.pipeline.correlation import Citation
+from hub.pipeline.corroboration import corroborate
 from hub.pipeline.evidence import EVIDENCE_COLUMNS, evidence_row
 from hub.pipeline.linking import Plan, link_all, plan, present_identifiers
 from hub.pipeline.messages import AcceptedAck, AcceptedSignal, CheckedRecord, Outcome, Rejection
-from hub.pipeline.waybills import cited, citing_kinds, correlation_entry
+from hub.pipeline.waybills import cited, citing_kinds
 from hub.policy.rules import Policy
 from hub.sanctions.index import ListIndex
 from hub.sanctions.instructions import (
@@ -349,26 +349,6 @@ def _match_and_decide(
     return issue_for_clusters(connection, by_cluster, index, policy, now)
 
 
-def _corroborate(
-    connection: sa.Connection,
-    rows: _Rows,
-    matched: Collection[str],
-    policy: Policy,
-    now: datetime,
-) -> list[LedgerEntry]:
-    """Join the batch's waybill citations with the other side's (empty-parcel correlation),
-    and open the listing candidates its reports and correlations now make, for clusters that
-    match no active entry; the ledger entries of both."""
-    safeguards = policy.safeguards
-    window = timedelta(days=safeguards.correlation_window_days)
-    correlations = correlate(connection, rows.citations, window, now) if rows.citations else []
-    entries = [correlation_entry(c) for c in correlations]
-    correlated = {c.cluster_id for c in correlations}
-    touched = (rows.misconduct_clusters | correlated) - set(matched)
-    candidates = new_candidates(connection, touched, safeguards, now, correlated)
-    return entries + open_items(connection, candidates, now)
-
-
 def _write(connection: sa.Connection, rows: _Rows, head: tuple[int, str]) -> None:
     """The ledger entries, chained on the locked head, then the rows that name their seqs."""
     seqs = append(connection, rows.entries, rows.now, head)
@@ -414,6 +394,8 @@ def apply_batch(
     decided = _match_and_decide(connection, rows.triggers, index, policy, now)  # 7. decide
     rows.add_instructions(decided.issued)
     rows.entries += decided.entries
-    rows.entries += _corroborate(connection, rows, decided.matched, policy, now)  # 8.
+    rows.entries += corroborate(  # 8. correlate parcels, open candidates
+        connection, rows.citations, rows.misconduct_clusters, decided.matched, policy, now
+    )
     _write(connection, rows, head)  # 9. write: ledger, then the rows naming its seqs
     return rows.effects
