@@ -42,7 +42,6 @@ from hub.sanctions.instructions import (
 )
 from hub.sanctions.review_queue import open_items
 from hub.store.acks import apply_acks, insert_claims
-from hub.store.evidence import insert_evidence
 from hub.store.presence import record_presence
 from hub.store.signals import accepted_before, handled_sources, insert_accepted, insert_rejects
 
@@ -60,6 +59,13 @@ KEPT_ORIGINAL_BYTES = 16 * 1024
 # A detail is the hub's own sentence; the bound keeps a reject under the envelope cap whatever
 # a future message says.
 MAX_DETAIL_CHARS = 500
+# An accepted_signals row as `_Rows` shapes it: the signal, its evidence, its ledger seq.
+ACCEPTED_COLUMNS = (
+    ("reporter", "signal_id", "category", "cluster_id", "received_at")
+    + ("anchor_scheme", "anchor_value")
+    + EVIDENCE_COLUMNS
+    + ("ledger_seq",)
+)
 
 
 @dataclass
@@ -123,10 +129,10 @@ class _Rows:
         self.effects = BatchEffects()
         self.entries: list[LedgerEntry] = []
         self.reject_rows: list[dict[str, object]] = []
-        self.accepted_rows: list[tuple[int, dict[str, object]]] = []  # (entry index, row)
+        # (entry index, row in ACCEPTED_COLUMNS order but its ledger seq)
+        self.accepted_rows: list[tuple[int, tuple[object, ...]]] = []
         self.ack_updates: list[dict[str, object]] = []
         self.claim_rows: list[tuple[int, dict[str, object]]] = []  # (entry index, row)
-        self.evidence_rows: list[tuple[object, ...]] = []
         self.citations: list[Citation] = []
         self.misconduct_clusters: set[str] = set()
         self.sightings: list[tuple[str, Identifier]] = []
@@ -186,23 +192,9 @@ class _Rows:
         first = by_reporter.get(signal.reporter)
         if first is None or (trigger.misconduct and not first.misconduct):
             by_reporter[signal.reporter] = trigger
-        self.accepted_rows.append(
-            (
-                len(self.entries),
-                {
-                    "reporter": signal.reporter,
-                    "signal_id": signal_id,
-                    "category": str(signal.category),
-                    "cluster_id": cluster,
-                    "received_at": self.now,
-                    "anchor_scheme": anchor[0],
-                    "anchor_value": anchor[1],
-                },
-            )
-        )
-        self.evidence_rows.append(
-            evidence_row(signal, signal_id, cluster, item.record_time, policy)
-        )
+        accepted = (signal.reporter, signal_id, str(signal.category), cluster, self.now, *anchor)
+        evidence = evidence_row(signal, item.record_time, policy)
+        self.accepted_rows.append((len(self.entries), accepted + evidence))
         if trigger.misconduct:
             self.misconduct_clusters.add(cluster)
         citation = cited(signal, signal_id, cluster, item.record_time, self.kinds)
@@ -349,17 +341,21 @@ def _match_and_decide(
     return issue_for_clusters(connection, by_cluster, index, policy, now)
 
 
+def _accept(connection: sa.Connection, rows: _Rows, head: tuple[int, str]) -> None:
+    """The accepted signals with their evidence, each naming its SIGNAL_ACCEPTED row's seq
+    before the ledger is written: with the head locked, the entries so far get the seqs after
+    it in order, and later stages only add entries after them."""
+    insert_accepted(
+        connection,
+        ACCEPTED_COLUMNS,
+        [row + (head[0] + 1 + index,) for index, row in rows.accepted_rows],
+    )
+
+
 def _write(connection: sa.Connection, rows: _Rows, head: tuple[int, str]) -> None:
     """The ledger entries, chained on the locked head, then the rows that name their seqs."""
     seqs = append(connection, rows.entries, rows.now, head)
     insert_rejects(connection, rows.reject_rows)
-    if rows.accepted_rows:
-        columns = (*rows.accepted_rows[0][1], "ledger_seq")
-        insert_accepted(
-            connection,
-            columns,
-            [(*row.values(), seqs[index]) for index, row in rows.accepted_rows],
-        )
     apply_acks(connection, rows.ack_updates)
     insert_claims(
         connection,
@@ -388,8 +384,8 @@ def apply_batch(
     rows = _shape(connection, verdicts, keys, linked, policy, now)  # 4. shape rows, judge acks
     rows.effects.skipped = skipped
     rows.entries += bridges
-    # 5. evidence, before candidates count it (they count this batch's reports too)
-    insert_evidence(connection, EVIDENCE_COLUMNS, rows.evidence_rows)
+    _accept(connection, rows, head)  # 5. accepted signals and their evidence, before
+    # candidates count them (they count this batch's reports too)
     record_presence(connection, rows.sightings, now)  # 6. presence, which matching reads
     decided = _match_and_decide(connection, rows.triggers, index, policy, now)  # 7. decide
     rows.add_instructions(decided.issued)

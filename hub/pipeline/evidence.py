@@ -12,26 +12,10 @@ from datetime import datetime, timedelta
 
 from alliance_connector.messages import CreditSignal
 from hub.policy.rules import Policy
+from hub.store.signals import EVIDENCE_COLUMNS
 
 __all__ = ["EVIDENCE_COLUMNS", "evidence_row", "kept_until"]
 
-EVIDENCE_COLUMNS = (
-    "reporter",
-    "signal_id",
-    "cluster_id",
-    "category",
-    "severity",
-    "window_start",
-    "window_end",
-    "order_count",
-    "amount_fen",
-    "order_refs",
-    "waybill_refs",
-    "note",
-    "subject",
-    "record_at",
-    "expires_at",
-)
 
 _MONTH = timedelta(days=31)  # a month, rounded up: evidence is never dropped early
 
@@ -48,18 +32,12 @@ def kept_until(policy: Policy, signal: CreditSignal, record_at: datetime) -> dat
     return record_at + months * _MONTH + timedelta(days=policy.safeguards.evidence_appeal_days)
 
 
-def evidence_row(
-    signal: CreditSignal, signal_id: str, cluster: str, record_at: datetime, policy: Policy
-) -> tuple[object, ...]:
-    """The signal's evidence row, in `EVIDENCE_COLUMNS` order."""
+def evidence_row(signal: CreditSignal, record_at: datetime, policy: Policy) -> tuple[object, ...]:
+    """The signal's evidence, in `EVIDENCE_COLUMNS` order (hub.store.signals)."""
     cap = policy.safeguards.evidence_max_refs
     evidence = signal.evidence
     subject = [{"scheme": str(i.scheme), "value": i.value} for i in signal.subject]
     return (
-        signal.reporter,
-        signal_id,
-        cluster,
-        str(signal.category),
         str(signal.severity),
         signal.observed_window.start,
         signal.observed_window.end,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from alliance_connector.messages import SignalCategory
-from hub.store.schema import parcel_correlations, signal_evidence
+from hub.store.schema import accepted_signals, parcel_correlations
 from hub.store.subjects import CHUNK
 
 __all__ = ["reported_by_at_least", "Reports", "correlations_since", "reports_since"]
@@ -46,20 +46,20 @@ def reports_since(
     for chunk in _chunks(clusters):
         rows = connection.execute(
             sa.select(
-                signal_evidence.c.cluster_id,
-                signal_evidence.c.reporter,
-                signal_evidence.c.category,
+                accepted_signals.c.cluster_id,
+                accepted_signals.c.reporter,
+                accepted_signals.c.category,
                 count,
             )
             .where(
-                signal_evidence.c.cluster_id.in_(chunk),
-                signal_evidence.c.category != str(SignalCategory.PRESENCE),
-                signal_evidence.c.record_at >= since.astimezone(UTC),
+                accepted_signals.c.cluster_id.in_(chunk),
+                accepted_signals.c.category != str(SignalCategory.PRESENCE),
+                accepted_signals.c.record_at >= since.astimezone(UTC),
             )
             .group_by(
-                signal_evidence.c.cluster_id,
-                signal_evidence.c.reporter,
-                signal_evidence.c.category,
+                accepted_signals.c.cluster_id,
+                accepted_signals.c.reporter,
+                accepted_signals.c.category,
             )
         )
         for r in rows:
@@ -76,17 +76,17 @@ def reported_by_at_least(
     `since` from at least `reporters` distinct members: the database counts, and answers
     only the few that qualify."""
     found: set[str] = set()
-    distinct = sa.func.count(sa.distinct(signal_evidence.c.reporter))
+    distinct = sa.func.count(sa.distinct(accepted_signals.c.reporter))
     for chunk in _chunks(clusters):
         found.update(
             connection.scalars(
-                sa.select(signal_evidence.c.cluster_id)
+                sa.select(accepted_signals.c.cluster_id)
                 .where(
-                    signal_evidence.c.cluster_id.in_(chunk),
-                    signal_evidence.c.category != str(SignalCategory.PRESENCE),
-                    signal_evidence.c.record_at >= since.astimezone(UTC),
+                    accepted_signals.c.cluster_id.in_(chunk),
+                    accepted_signals.c.category != str(SignalCategory.PRESENCE),
+                    accepted_signals.c.record_at >= since.astimezone(UTC),
                 )
-                .group_by(signal_evidence.c.cluster_id)
+                .group_by(accepted_signals.c.cluster_id)
                 .having(distinct >= reporters)
             )
         )

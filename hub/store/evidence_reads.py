@@ -1,7 +1,8 @@
-"""Reading a subject's kept evidence: the accepted signals' evidence rows about one cluster,
-newest first in keyset pages, one signal's row (what a bridging link's review item rests on),
-and the empty-parcel correlations (空包裹) about a cluster. The subject and review routes both
-read here, so both show a row the same way and withhold the same values.
+"""Reading a subject's kept evidence: what the accepted signals about one cluster carried (their
+accepted_signals rows keep it), newest first in keyset pages; one signal's (what a bridging
+link's review item rests on); and the empty-parcel correlations (空包裹) about a cluster. The
+subject and review routes both read here, so both show a row the same way and withhold the
+same values.
 
 The rows hold tokens only: the worker refuses a signal whose note or identifiers carry a
 resident-id or mobile number in clear (alliance_connector.validation) before it writes
@@ -24,8 +25,8 @@ import sqlalchemy as sa
 
 from alliance_connector.identifiers import PERSONAL_SCHEMES, IdentifierScheme, personal_pattern
 from alliance_connector.tokens import is_token
+from hub.store.schema import accepted_signals as evidence_rows
 from hub.store.schema import parcel_correlations, subject_identifiers
-from hub.store.schema import signal_evidence as evidence_rows
 from hub.store.timestamps import as_utc
 
 __all__ = [
@@ -133,8 +134,12 @@ def _evidence(row: sa.Row[Any]) -> Evidence:
     )
 
 
+# A signal's row keeps its evidence until it expires (hub.store.evidence_purge).
+_KEPT = evidence_rows.c.expires_at.is_not(None)
+
+
 def _mine(cluster_id: str, member: str | None) -> sa.ColumnElement[bool]:
-    where = evidence_rows.c.cluster_id == cluster_id
+    where = sa.and_(evidence_rows.c.cluster_id == cluster_id, _KEPT)
     if member is not None:
         where = sa.and_(where, evidence_rows.c.reporter == member)
     return where
@@ -182,7 +187,7 @@ def evidence_of(
 def signal_evidence(connection: sa.Connection, reporter: str, signal_id: str) -> Evidence | None:
     """The evidence the reporter's signal carried, or None (never kept, or purged)."""
     e = evidence_rows.c
-    query = sa.select(evidence_rows).where(e.reporter == reporter, e.signal_id == signal_id)
+    query = sa.select(evidence_rows).where(e.reporter == reporter, e.signal_id == signal_id, _KEPT)
     row = connection.execute(query).one_or_none()
     return None if row is None else _evidence(row)
 

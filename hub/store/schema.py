@@ -125,6 +125,25 @@ accepted_signals = sa.Table(
     # signal follows it to its new cluster.
     sa.Column("anchor_scheme", sa.String(16), nullable=True),
     sa.Column("anchor_value", sa.String(128), nullable=True),
+    # The evidence the signal carried (hub.pipeline.evidence), bounded, kept in the signal's
+    # own row (one write per signal; a split moves it with the signal) until `expires_at`: the
+    # rectification period plus the time to appeal. Then these columns are cleared
+    # (hub.store.evidence_purge); the row stays for ever, as replay protection must. NULL too
+    # for signals accepted before evidence was kept. Personal identifiers only as tokens.
+    sa.Column("severity", sa.String(16), nullable=True),
+    sa.Column("window_start", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("window_end", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("order_count", sa.BigInteger, nullable=True),
+    sa.Column("amount_fen", sa.BigInteger, nullable=True),
+    sa.Column("order_refs", sa.Text, nullable=True),  # JSON list of tokens
+    sa.Column("waybill_refs", sa.Text, nullable=True),  # JSON list of 'carrier:NUMBER'
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("subject", sa.Text, nullable=True),  # JSON list of {scheme, value}
+    sa.Column("record_at", sa.DateTime(timezone=True), nullable=True),  # the broker's time
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True, index=True),
+    # A subject's signals, newest first: what a merge or a split moves, the evidence pages, and
+    # (answered from the index alone) the reporters a listing candidate counts on every batch.
+    sa.Index("ix_accepted_signals_cluster", "cluster_id", "record_at", "reporter", "category"),
 )
 
 # Subject clusters: which cluster each identifier is in now, derived from the joining links
@@ -157,29 +176,6 @@ identity_links = sa.Table(
     sa.Column("withdrawal_id", sa.String(64), nullable=True),
     sa.Index("ix_identity_links_b", "b_scheme", "b_value"),
     sa.Index("ix_identity_links_signal", "asserted_by", "signal_id"),
-)
-
-# Each accepted signal's evidence, bounded (hub.pipeline.evidence) and kept until
-# `expires_at` (the rectification period plus the time to appeal; then purged). Personal
-# identifiers only as the tokens the signal carried.
-signal_evidence = sa.Table(
-    "signal_evidence",
-    metadata,
-    sa.Column("reporter", sa.String(63), primary_key=True),
-    sa.Column("signal_id", sa.String(36), primary_key=True),
-    sa.Column("cluster_id", sa.String(36), nullable=False, index=True),
-    sa.Column("category", sa.String(32), nullable=False),
-    sa.Column("severity", sa.String(16), nullable=False),
-    sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("order_count", sa.BigInteger, nullable=False),
-    sa.Column("amount_fen", sa.BigInteger, nullable=False),
-    sa.Column("order_refs", sa.Text, nullable=False),  # JSON list of tokens
-    sa.Column("waybill_refs", sa.Text, nullable=False),  # JSON list of 'carrier:NUMBER'
-    sa.Column("note", sa.Text, nullable=True),
-    sa.Column("subject", sa.Text, nullable=False),  # JSON list of {scheme, value}
-    sa.Column("record_at", sa.DateTime(timezone=True), nullable=False),  # the broker's time
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
 
 # Waybills cited by accepted signals, by side (platform or logistics): what empty-parcel

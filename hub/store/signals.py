@@ -11,6 +11,7 @@ from hub.store.bulk import bulk_insert
 from hub.store.schema import accepted_signals, ledger, rejects
 
 __all__ = [
+    "EVIDENCE_COLUMNS",
     "Source",
     "accepted_before",
     "handled_sources",
@@ -20,6 +21,22 @@ __all__ = [
 ]
 
 Source = tuple[str, int, int]  # (topic, partition, offset)
+
+# The columns of an accepted signal's row that keep its evidence (hub.pipeline.evidence) until
+# it expires (hub.store.evidence_purge).
+EVIDENCE_COLUMNS = (
+    "severity",
+    "window_start",
+    "window_end",
+    "order_count",
+    "amount_fen",
+    "order_refs",
+    "waybill_refs",
+    "note",
+    "subject",
+    "record_at",
+    "expires_at",
+)
 
 
 def handled_sources(connection: sa.Connection, sources: Collection[Source]) -> set[Source]:

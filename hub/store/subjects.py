@@ -15,7 +15,6 @@ from hub.store.schema import (
     accepted_signals,
     parcel_correlations,
     reviews,
-    signal_evidence,
     subject_identifiers,
     waybill_citations,
 )
@@ -79,8 +78,7 @@ def clusters_of(connection: sa.Connection, keys: Iterable[Key]) -> dict[Key, str
 # Every table that names a subject cluster: a merge or a split moves their rows.
 CLUSTERED = (
     subject_identifiers,
-    accepted_signals,
-    signal_evidence,
+    accepted_signals,  # with the evidence the signals carried
     waybill_citations,
     parcel_correlations,
     reviews,
@@ -186,7 +184,6 @@ def split_cluster(connection: sa.Connection, old: str, parts: Mapping[str, Seque
                 .values(cluster_id=new)
             )
         for table, reporter, signal in (
-            (signal_evidence, signal_evidence.c.reporter, signal_evidence.c.signal_id),
             (waybill_citations, waybill_citations.c.reporter, waybill_citations.c.signal_id),
             (
                 parcel_correlations,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from hub.store.evidence_reads import WITHHELD
-from hub.store.schema import parcel_correlations, signal_evidence, subject_identifiers
+from hub.store.schema import accepted_signals, parcel_correlations, subject_identifiers
 from tests.integration.test_api import Api
 from tests.integration.test_api_entries import STORES, store_api, uscc
 from tests.integration.test_console_pages import sign_in
@@ -41,7 +41,7 @@ def api(fresh_database_url: str) -> Iterator[Api]:
                 {"scheme": "USCC", "value": uscc(2), "cluster_id": "c-social-only"},
             ],
         )
-        connection.execute(signal_evidence.insert(), rows)
+        connection.execute(accepted_signals.insert(), rows)
         connection.execute(
             parcel_correlations.insert().values(
                 platform_reporter="mall",
@@ -183,7 +183,7 @@ def test_only_what_is_stored_goes_out_and_never_a_clear_number(api: Api) -> None
         subject=json.dumps([{"scheme": "RESIDENT_ID", "value": "11010519491231002X"}]),
     )
     with api.engine.begin() as connection:
-        connection.execute(signal_evidence.insert(), [looks_personal, clear])
+        connection.execute(accepted_signals.insert(), [looks_personal, clear])
     status, body = api.get(f"{URL}?limit=2", "operator")
     assert status == 200
     shown = {i["signal_id"]: i for i in body["evidence"]}
@@ -234,7 +234,7 @@ def test_the_console_subject_page_shows_evidence_and_correlations(api: Api) -> N
 def test_the_console_pages_through_older_evidence(api: Api) -> None:
     with api.engine.begin() as connection:
         connection.execute(
-            signal_evidence.insert(),
+            accepted_signals.insert(),
             [
                 evidence_row("mall", f"older-{n}", CLUSTER, T0 - timedelta(days=1, minutes=n))
                 for n in range(50)

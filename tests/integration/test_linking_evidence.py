@@ -20,7 +20,6 @@ from hub.store.schema import (
     ledger,
     parcel_correlations,
     reviews,
-    signal_evidence,
     subject_identifiers,
 )
 from tests.integration.alliance import (
@@ -123,7 +122,10 @@ def test_a_waybill_shared_by_two_subjects_joins_nothing(alliance_on_each_store: 
                 sa.select(subject_identifiers.c.value, subject_identifiers.c.cluster_id)
             ).all()
         )
-        evidence_clusters = set(connection.scalars(sa.select(signal_evidence.c.cluster_id)))
+        kept = sa.select(accepted_signals.c.cluster_id).where(
+            accepted_signals.c.expires_at.is_not(None)
+        )
+        evidence_clusters = set(connection.scalars(kept))
     assert set(clusters) == {LISTED.value, INNOCENT.value}  # no waybill is an identity
     assert clusters[LISTED.value] != clusters[INNOCENT.value]
     assert evidence_clusters == {clusters[LISTED.value], clusters[INNOCENT.value]}

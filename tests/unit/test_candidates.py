@@ -40,6 +40,7 @@ from hub.store.reviews import (
     review_of,
 )
 from hub.store.schema import (
+    accepted_signals,
     identity_links,
     instructions,
     ledger,
@@ -47,7 +48,6 @@ from hub.store.schema import (
     list_entry_identifiers,
     parcel_correlations,
     presences,
-    signal_evidence,
     subject_identifiers,
 )
 
@@ -79,11 +79,13 @@ def report(
 ) -> None:
     with engine.begin() as connection:
         connection.execute(
-            signal_evidence.insert().values(
+            accepted_signals.insert().values(
                 reporter=reporter,
                 signal_id=signal,
                 cluster_id=cluster,
                 category=str(category),
+                ledger_seq=0,
+                received_at=at,
                 severity="HIGH",
                 window_start=at - timedelta(days=7),
                 window_end=at,

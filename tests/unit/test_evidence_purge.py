@@ -17,7 +17,7 @@ from hub.store.engine import open_engine
 from hub.store.evidence_purge import purge_expired
 from hub.store.ledger import rows_in_order
 from hub.store.migrate import upgrade
-from hub.store.schema import parcel_correlations, signal_evidence, waybill_citations
+from hub.store.schema import accepted_signals, parcel_correlations, waybill_citations
 from tests.unit.test_evidence_reads import T0, evidence_row
 
 KEPT_UNTIL = {"old-1": T0, "old-2": T0 + timedelta(hours=1), "new": T0 + timedelta(days=30)}
@@ -39,7 +39,7 @@ def seed_retention(engine: sa.Engine) -> None:
     waybill citations, and a correlation on mall's old-1."""
     with engine.begin() as connection:
         connection.execute(
-            signal_evidence.insert(),
+            accepted_signals.insert(),
             [evidence_row("mall", s, expires_at=at) for s, at in KEPT_UNTIL.items()]
             # Same signal id from another reporter: its own row, kept.
             + [evidence_row("social", "old-1", expires_at=T0 + timedelta(days=30))],
@@ -77,7 +77,8 @@ def engine(tmp_path: Path) -> sa.Engine:
 
 def left(engine: sa.Engine) -> tuple[set[tuple[str, str]], set[tuple[str, str, str]]]:
     with engine.connect() as connection:
-        e = connection.execute(sa.select(signal_evidence.c.reporter, signal_evidence.c.signal_id))
+        a = accepted_signals.c
+        e = connection.execute(sa.select(a.reporter, a.signal_id).where(a.expires_at.is_not(None)))
         w = connection.execute(
             sa.select(waybill_citations.c.reporter, waybill_citations.c.signal_id).add_columns(
                 waybill_citations.c.waybill

@@ -22,8 +22,8 @@ from hub.store.evidence_reads import (
     signal_evidence,
 )
 from hub.store.migrate import upgrade
+from hub.store.schema import accepted_signals as evidence_rows
 from hub.store.schema import parcel_correlations, subject_identifiers
-from hub.store.schema import signal_evidence as evidence_rows
 
 T0 = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
 
@@ -39,12 +39,15 @@ def evidence_row(
     at: datetime = T0,
     **fields: Any,
 ) -> dict[str, Any]:
-    """A signal_evidence row as the worker writes one; `fields` override its columns."""
+    """An accepted signal's row with its evidence, as the worker writes one; `fields`
+    override its columns."""
     row: dict[str, Any] = {
         "reporter": reporter,
         "signal_id": signal,
         "cluster_id": cluster,
         "category": "FAKE_TRANSACTION",
+        "ledger_seq": 0,
+        "received_at": at,
         "severity": "HIGH",
         "window_start": at - timedelta(days=7),
         "window_end": at - timedelta(days=1),
