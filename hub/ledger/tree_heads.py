@@ -39,6 +39,7 @@ from hub.ledger.merkle import (
     leaf_hash,
     root,
 )
+from hub.store.ledger import StoredLedgerRow
 from hub.store.timestamps import as_utc
 from hub.store.tree_heads import (
     StoredHead,
@@ -56,11 +57,14 @@ from hub.store.tree_heads import (
 __all__ = [
     "HEAD_PAYLOAD_TYPE",
     "SignedTreeHead",
+    "all_heads",
     "consistency",
     "extend_tree",
     "head_for_size",
     "head_history",
     "head_signature_ok",
+    "heads_from_text",
+    "hashed_row",
     "inclusion",
     "latest_head",
     "publish_head",
@@ -215,6 +219,51 @@ def head_history(
 ) -> list[SignedTreeHead]:
     """Heads largest first; the next page passes the last size seen as `below_size`."""
     return [_from_stored(h) for h in head_rows(connection, limit, below_size)]
+
+
+def all_heads(connection: sa.Connection, page: int = 1000) -> list[SignedTreeHead]:
+    """Every stored head, largest first (one an hour is under 9,000 a year)."""
+    found: list[SignedTreeHead] = []
+    while chunk := head_history(connection, page, found[-1].tree_size if found else None):
+        found.extend(chunk)
+    return found
+
+
+def heads_from_text(text: str) -> list[SignedTreeHead]:
+    """Heads a member kept, in any of the shapes the hub hands them out: `GET /ledger/heads`'s
+    answer ({"latest", "heads"}), a JSON list of heads, one head, or one head per line (the
+    heads topic's values). ValueError when it is none of these."""
+    try:
+        values: Any = json.loads(text)
+    except ValueError:
+        values = [json.loads(line) for line in text.splitlines() if line.strip()]
+    if isinstance(values, dict) and ("heads" in values or "latest" in values):
+        latest = [values["latest"]] if values.get("latest") else []
+        values = latest + list(values.get("heads") or [])
+    elif isinstance(values, dict):
+        values = [values]
+    if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+        raise ValueError("not a list of signed tree heads")
+    return [SignedTreeHead.from_json(v) for v in values]
+
+
+def hashed_row(row: StoredLedgerRow) -> list[Any]:
+    """The JSON list whose canonical text hashes to the row's row_hash (hub.ledger.chain):
+    what an auditor recomputes a leaf from without trusting the stored hash."""
+    body: Any = json.loads(row.body)
+    return [
+        row.prev_hash,
+        row.seq,
+        _iso_millis(row.recorded_at),
+        row.kind,
+        row.actor,
+        row.ref,
+        row.reason,
+        row.source_topic,
+        row.source_partition,
+        row.source_offset,
+        body,
+    ]
 
 
 def inclusion(connection: sa.Connection, seq: int, tree_size: int) -> list[bytes]:

@@ -8,10 +8,11 @@ The rules (what a leaf is, how nodes combine, what is signed) stay in `hub.ledge
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
-from hub.store.ledger import read_head
+from hub.store.ledger import StoredLedgerRow, read_head
 from hub.store.schema import ledger, ledger_tree_nodes, tree_heads
 from hub.store.timestamps import as_utc
 from hub.store.upsert import insert_ignore
@@ -24,6 +25,7 @@ __all__ = [
     "head_rows",
     "insert_head",
     "latest_head_row",
+    "ledger_row",
     "row_hashes_after",
     "tree_leaf_count",
     "write_nodes",
@@ -89,6 +91,12 @@ def row_hashes_after(
     return [(int(seq), str(digest)) for seq, digest in rows]
 
 
+def ledger_row(connection: sa.Connection, seq: int) -> StoredLedgerRow | None:
+    """One ledger row as stored, for an inclusion proof."""
+    row = connection.execute(sa.select(ledger).where(ledger.c.seq == seq)).one_or_none()
+    return None if row is None else StoredLedgerRow(**row._mapping)
+
+
 def write_nodes(connection: sa.Connection, nodes: Iterable[tuple[int, int, bytes]]) -> None:
     """Store (level, index, hash) nodes; one stored already is left alone (two signers that
     extend at once compute the same hashes)."""
@@ -113,7 +121,7 @@ def insert_head(connection: sa.Connection, head: StoredHead) -> StoredHead:
     return stored
 
 
-def _head(row: sa.Row[tuple[int, str, datetime, str, str]]) -> StoredHead:
+def _head(row: Sequence[Any]) -> StoredHead:
     return StoredHead(int(row[0]), str(row[1]), as_utc(row[2]), str(row[3]), str(row[4]))
 
 
