@@ -19,10 +19,10 @@ and topic. One head per tree size: asking again before the ledger grew returns t
 
 import base64
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -72,6 +72,8 @@ __all__ = [
     "sign_head",
 ]
 
+T = TypeVar("T")
+
 HEAD_PAYLOAD_TYPE = "application/vnd.alliance.tree-head.v1+json"
 EXTEND_BATCH = 4096  # rows read per query while the tree catches up with the ledger
 
@@ -113,25 +115,37 @@ class SignedTreeHead:
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> "SignedTreeHead":
-        """Read `as_json`'s shape back; ValueError names the field that is wrong."""
-        try:
-            size, key_id = value["tree_size"], value["key_id"]
-            if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-                raise ValueError("tree_size is not a positive integer")
-            if not isinstance(key_id, str):
-                raise ValueError("key_id is not text")
-            moment = datetime.fromisoformat(str(value["timestamp"]).replace("Z", "+00:00"))
-            return cls(
-                size,
-                bytes.fromhex(str(value["root_hash"])),
-                as_utc(moment),
-                key_id,
-                base64.b64decode(str(value["signature"]), validate=True),
-            )
-        except KeyError as exc:
-            raise ValueError(f"a head lacks {exc.args[0]}") from exc
-        except (TypeError, ValueError) as exc:  # binascii.Error is a ValueError
-            raise ValueError(f"not a signed tree head: {str(exc).splitlines()[0]}") from exc
+        """Read `as_json`'s shape back. ValueError names the field that is wrong, never its
+        value: a file handed in may hold anything."""
+        for name in ("tree_size", "root_hash", "timestamp", "key_id", "signature"):
+            if name not in value:
+                raise ValueError(f"a head lacks {name}")
+        size, key_id = value["tree_size"], value["key_id"]
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ValueError("not a signed tree head: tree_size is not a positive integer")
+        if not isinstance(key_id, str):
+            raise ValueError("not a signed tree head: key_id is not text")
+        return cls(
+            size,
+            _parsed(value, "root_hash", bytes.fromhex),
+            as_utc(_parsed(value, "timestamp", _utc_time)),
+            key_id,
+            _parsed(value, "signature", lambda text: base64.b64decode(text, validate=True)),
+        )
+
+
+def _utc_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("no zone")
+    return moment
+
+
+def _parsed(value: Mapping[str, Any], name: str, parse: Callable[[str], T]) -> T:
+    try:
+        return parse(str(value[name]))
+    except (TypeError, ValueError) as exc:  # binascii.Error is a ValueError
+        raise ValueError(f"not a signed tree head: {name} is malformed") from exc
 
 
 def _from_stored(head: StoredHead) -> SignedTreeHead:

@@ -7,14 +7,16 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from kafka import KafkaConsumer, TopicPartition
 
 from alliance_connector.signing import SigningKey
+from hub.kafka.topics import HEADS_TOPIC
 from hub.ledger.chain import GENESIS_HASH, LedgerEntry, append, canonical_json, row_hash
 from hub.ledger.hub_keys import publish_hub_key
 from hub.ledger.merkle import tree_hash
@@ -206,3 +208,56 @@ def test_a_cut_tail_and_a_head_not_signed_by_a_hub_key_are_reported(
     assert "HEAD_MISMATCH" in [p.kind for p in report.problems]  # ledger_head's hash is stale
     signed = [p.detail for p in report.problems if p.kind == "SIGNED_HEAD"]
     assert len(signed) == 1 and signed[0].endswith("covers more than the 240 rows there are")
+
+
+@STORES
+def test_the_cli_signs_and_publishes_a_head_and_signs_no_second_for_the_same_size(
+    store: sa.Engine,
+    fresh_database_url: str,
+    tmp_path: Path,
+    kafka_bootstrap: str,
+    unique_name: Callable[[str], str],
+) -> None:
+    HUB_KEY.save(tmp_path / "hub.pem")
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": fresh_database_url,
+        "HUB_HUB_KEY_PATH": str(tmp_path / "hub.pem"),
+        "HUB_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "HUB_LISTS_TOPIC": unique_name("lists"),
+    }
+    command = [sys.executable, "-m", "hub", "ledger", "head"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    printed = SignedTreeHead.from_json(json.loads(done.stdout))
+    with store.connect() as connection:
+        assert latest_head(connection) == printed and printed.tree_size == 250
+    published = read_heads(kafka_bootstrap, printed.tree_size)
+    assert printed in published  # other runs publish heads of 250 rows too, signed at other times
+
+    again = subprocess.run(
+        [*command, "--no-publish"], capture_output=True, text=True, env=env, check=False
+    )
+    assert again.returncode == 0, again.stderr
+    assert SignedTreeHead.from_json(json.loads(again.stdout)) == printed
+
+
+def read_heads(bootstrap: str, size: int) -> list[SignedTreeHead]:
+    """The recent heads for `size` rows on the heads topic."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    try:
+        partition = TopicPartition(HEADS_TOPIC, 0)
+        consumer.assign([partition])
+        end = consumer.end_offsets([partition])[partition]
+        consumer.seek(partition, max(0, end - 50))
+        values: list[bytes] = []
+        for _ in range(30):  # bounded: a broker that stops answering fails the test, not hangs it
+            if consumer.position(partition) >= end:
+                break
+            for records in consumer.poll(timeout_ms=1000).values():
+                values += [r.value for r in records if r.key == f"{size:020d}".encode()]
+    finally:
+        consumer.close()
+    return [SignedTreeHead.from_json(json.loads(v)) for v in values]
