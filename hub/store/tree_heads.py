@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hub.errors import StoreError
 from hub.store.ledger import StoredLedgerRow, read_head
 from hub.store.schema import ledger, ledger_tree_nodes, tree_heads
 from hub.store.timestamps import as_utc
@@ -43,7 +44,7 @@ class StoredHead:
 
 class StoredSubtrees:
     """`hub.ledger.merkle.Subtrees` over `ledger_tree_nodes`, one query per node not read yet.
-    A node that is not stored is an error: the caller extends the tree first."""
+    A node that is not stored is a StoreError: the caller extends the tree first."""
 
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
@@ -57,8 +58,10 @@ class StoredSubtrees:
                     ledger_tree_nodes.c.level == level, ledger_tree_nodes.c.idx == index
                 )
             )
-            if found is None:
-                raise LookupError(f"tree node ({level}, {index}) is not stored")
+            if found is None:  # the cache was cut: signing a head rebuilds what is missing
+                raise StoreError(
+                    f"the ledger's tree lacks node ({level}, {index}): run alliance-hub ledger head"
+                )
             self._read[key] = bytes.fromhex(str(found))
         return self._read[key]
 
@@ -117,7 +120,7 @@ def insert_head(connection: sa.Connection, head: StoredHead) -> StoredHead:
     insert_ignore(connection, tree_heads, [row])
     stored = find_head(connection, head.tree_size)
     if stored is None:  # cannot happen inside one transaction; says so if it does
-        raise LookupError("the signed head was not stored")
+        raise StoreError("the signed head was not stored")
     return stored
 
 
