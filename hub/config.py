@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     # due date skips them as it skips weekends.
     holidays: list[date] = []
 
+    # Signed tree heads (hub.ledger.tree_heads): the scheduler signs and publishes one this many
+    # seconds after the last, if the ledger grew. An hour bounds how long a rewrite could go
+    # unseen by members at a cost of 24 small records a day.
+    tree_head_interval: float = Field(default=3600.0, gt=0)
+
     # Worker: how far a signal's issued_at may be from its Kafka record time.
     max_clock_skew_s: float = WorkerOptions.max_skew.total_seconds()
     worker_group: str = WorkerOptions.group_id

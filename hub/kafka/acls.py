@@ -1,8 +1,10 @@
 """Kafka ACLs that confine a member to its own topics.
 
 A member principal (`User:<member>`, SCRAM) may write its signals and acks topics, read its
-instructions topic, and use consumer groups named `<member>.*`. Nothing else: the broker runs
-with `allow.everyone.if.no.acl.found=false`, so another member's topics are closed to it.
+instructions topic and the hub's signed ledger heads (public to every member: that is what
+makes them worth something), and use consumer groups named `<member>.*`. Nothing else: the
+broker runs with `allow.everyone.if.no.acl.found=false`, so another member's topics are closed
+to it.
 """
 
 from kafka.admin import (
@@ -17,6 +19,7 @@ from kafka.admin import (
 
 from alliance_connector.topics import MemberId, acks_topic, instructions_topic, signals_topic
 from hub.errors import BrokerError
+from hub.kafka.topics import HEADS_TOPIC
 
 
 def member_principal(member: MemberId) -> str:
@@ -38,6 +41,8 @@ def member_acls(member: MemberId) -> list[ACL]:
         (ResourcePattern(topic, acks_topic(member)), ACLOperation.DESCRIBE),
         (ResourcePattern(topic, instructions_topic(member)), ACLOperation.READ),
         (ResourcePattern(topic, instructions_topic(member)), ACLOperation.DESCRIBE),
+        (ResourcePattern(topic, HEADS_TOPIC), ACLOperation.READ),
+        (ResourcePattern(topic, HEADS_TOPIC), ACLOperation.DESCRIBE),
         (
             ResourcePattern(
                 ResourceType.GROUP, member_group_prefix(member), ACLResourcePatternType.PREFIXED

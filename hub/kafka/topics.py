@@ -19,6 +19,9 @@ from alliance_connector.topics import (
 )
 from hub.errors import BrokerError
 
+# The hub's signed ledger heads (hub.ledger.tree_heads), which every member may read.
+HEADS_TOPIC = "alliance.ledger.heads"
+
 # Signals are keyed by subject, so partitions bound how many workers share the load.
 SIGNAL_PARTITIONS = 6
 # How long a member's topics keep records: long enough to outlast a hub outage over a holiday
@@ -33,12 +36,15 @@ class TopicSpec:
     configs: dict[str, str] = field(default_factory=dict)
 
 
-def hub_topics(lists_topic: str = LISTS_TOPIC) -> list[TopicSpec]:
+def hub_topics(lists_topic: str = LISTS_TOPIC, heads_topic: str = HEADS_TOPIC) -> list[TopicSpec]:
     """Topics the hub owns."""
     return [
         TopicSpec(REJECTED_TOPIC, partitions=3),
         # Latest state per list entry: compaction keeps one record per key forever.
         TopicSpec(lists_topic, configs={"cleanup.policy": "compact"}),
+        # Signed heads keyed by tree size: compaction keeps one per size, so all of them,
+        # forever; one partition keeps them in the order they were signed.
+        TopicSpec(heads_topic, configs={"cleanup.policy": "compact"}),
     ]
 
 

@@ -10,9 +10,16 @@ every inconsistency it finds instead of stopping at the first, because "row 812 
     BROKEN_LINK    prev_hash is not the previous row's hash: rows deleted, inserted, reordered,
                    or the previous row was re-hashed after an edit
     HEAD_MISMATCH  ledger_head does not end at the last row: tail cut off, or head forged
+    SIGNED_HEAD    a signed tree head (hub.ledger.tree_heads) disagrees with the rows: its
+                   root is not the Merkle root of the first tree_size rows (some row below it
+                   was rewritten, even with the chain and ledger_head made to fit), the ledger
+                   is shorter than the head, or no published hub key signed it
 
-A valid chain ending in a valid head can still be a complete rewrite (see `hub.ledger.chain`):
-compare `head_seq` and the head hash with the externally published copy.
+A valid chain ending in a valid head can still be a complete rewrite (see `hub.ledger.chain`).
+That is what signed heads catch: the walk also builds the Merkle tree over the rows, in
+O(log n) memory, and compares its root at each head's size with every head the hub stored and
+every head a member kept (`kept_heads`, e.g. from `GET /ledger/heads` or the heads topic).
+The stored heads alone do not suffice against whoever can delete them; the kept ones do.
 
 Verification may run while workers append. The head is read before the rows and again after;
 a row and the head move in one transaction and appends are serialised, so every row up to the
@@ -21,6 +28,7 @@ checks therefore hold under READ COMMITTED, with no long-lived snapshot over a l
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -29,9 +37,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hub.errors import StoreError
 from hub.ledger.chain import GENESIS_HASH, LedgerEntry, canonical_json, row_hash
+from hub.ledger.hub_keys import published_hub_keys
+from hub.ledger.merkle import CompactRange, leaf_hash
+from hub.ledger.tree_heads import SignedTreeHead, all_heads, head_signature_ok
 from hub.store.ledger import StoredLedgerRow, read_head, rows_in_order
 
-ProblemKind = Literal["EDITED", "GAP", "BROKEN_LINK", "HEAD_MISMATCH"]
+__all__ = ["MAX_PROBLEMS", "Problem", "ProblemKind", "VerifyReport", "verify"]
+
+ProblemKind = Literal["EDITED", "GAP", "BROKEN_LINK", "HEAD_MISMATCH", "SIGNED_HEAD"]
 MAX_PROBLEMS = 100  # a wholesale rewrite would otherwise list every row; the count stays exact
 
 
@@ -51,6 +64,7 @@ class VerifyReport:
     problems: tuple[Problem, ...]
     problem_count: int
     head_seq: int | None  # None when ledger_head has no row at all
+    heads_checked: int = 0  # signed tree heads compared with the rows (stored and kept)
 
     @property
     def ok(self) -> bool:
@@ -129,21 +143,61 @@ class _Walk:
         self.last_seq, self.prev_hash = seq, row.row_hash
 
 
-def verify(connection: sa.Connection, batch: int = 5000) -> VerifyReport:
-    """Walk the whole ledger in seq order, `batch` rows at a time, and report what is wrong.
+def _leaf(stored_hash: str) -> bytes:
+    try:
+        return leaf_hash(bytes.fromhex(stored_hash))
+    except ValueError:  # not hex: an edit the chain check names; the root will not match
+        return leaf_hash(stored_hash.encode("utf-8", "replace"))
 
-    Memory stays constant whatever the ledger's size. Raises StoreError when the tables cannot
-    be read at all; a missing head row is a HEAD_MISMATCH, not an error.
+
+def _check_heads(
+    found: _Findings,
+    heads: Sequence[tuple[str, SignedTreeHead]],
+    roots: dict[int, bytes],
+    rows: int,
+    connection: sa.Connection,
+) -> None:
+    keys = published_hub_keys(connection)
+    for origin, head in heads:
+        size, signed = head.tree_size, head.timestamp.isoformat(timespec="seconds")
+        what = f"the {origin} head for {size} rows signed {signed}"
+        if not head_signature_ok(head, keys):
+            found.add(size, "SIGNED_HEAD", f"{what} is not signed by a published hub key")
+        elif size not in roots:
+            found.add(size, "SIGNED_HEAD", f"{what} covers more than the {rows} rows there are")
+        elif roots[size] != head.root_hash:
+            found.add(size, "SIGNED_HEAD", f"rows 1..{size} do not produce the root of {what}")
+
+
+def verify(
+    connection: sa.Connection, batch: int = 5000, kept_heads: Sequence[SignedTreeHead] = ()
+) -> VerifyReport:
+    """Walk the whole ledger in seq order, `batch` rows at a time, and report what is wrong,
+    checking the rows against every stored signed head and every one in `kept_heads`.
+
+    Memory stays constant whatever the ledger's size (but for one root per head). Raises
+    StoreError when the tables cannot be read at all; a missing head row is a HEAD_MISMATCH,
+    not an error.
     """
     if batch < 1:
         raise ValueError("batch must be at least 1")
     found = _Findings()
     try:
+        # Heads first: each covers only rows committed before it, so all of them are visible
+        # to the walk that follows.
+        heads = [("stored", h) for h in all_heads(connection)]
+        heads += [("kept", h) for h in kept_heads]
+        sizes = {h.tree_size for _, h in heads}
+        tree, roots = CompactRange(), {}
         first_head = read_head(connection)
         walk = _Walk(found, None if first_head is None else first_head[0])
         for row in rows_in_order(connection, batch):
             walk.check(row)
+            tree.append(_leaf(row.row_hash))
+            if tree.size in sizes:
+                roots[tree.size] = tree.root()
         final_head = read_head(connection)
+        _check_heads(found, heads, roots, walk.rows, connection)
     except (SQLAlchemyError, ValueError) as exc:  # ValueError: a column the driver cannot parse
         raise StoreError(f"could not read the ledger: {str(exc).splitlines()[0]}") from exc
 
@@ -164,4 +218,5 @@ def verify(connection: sa.Connection, batch: int = 5000) -> VerifyReport:
         problems=tuple(found.kept),
         problem_count=found.count,
         head_seq=None if final_head is None else final_head[0],
+        heads_checked=len(heads),
     )

@@ -8,6 +8,10 @@ carries the real time. Each run is idempotent: an entry already OVERDUE is not d
 Each run also purges the kept evidence whose retention has ended (hub.store.evidence_purge)
 and records how many rows went in one EVIDENCE_PURGED ledger row. That is judged by the real
 clock, never by an `as_of` moved ahead of it: a deleted row cannot be brought back.
+
+`sign_head_if_due` is the periodic step of the ledger's signed tree heads: a head every
+HUB_TREE_HEAD_INTERVAL seconds, only when the ledger grew, published to members. It too goes
+by the real clock: a head carries the time it was signed.
 """
 
 import logging
@@ -18,15 +22,24 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from alliance_connector.signing import SigningKey
 from hub.domain.lists import RECTIFYING_STATUSES, ListStatus
 from hub.errors import HubError, IllegalTransition
 from hub.ledger.chain import LedgerEntry, append
+from hub.ledger.tree_heads import SignedTreeHead, latest_head, sign_head
 from hub.lists.lifecycle import Moved, move
 from hub.policy.rules import Policy
 from hub.store.evidence_purge import purge_expired
 from hub.store.list_entries import entries_past_deadline
 
-__all__ = ["SCHEDULER_ACTOR", "SchedulerRun", "due_entries", "purge_evidence", "run_due"]
+__all__ = [
+    "SCHEDULER_ACTOR",
+    "SchedulerRun",
+    "due_entries",
+    "purge_evidence",
+    "run_due",
+    "sign_head_if_due",
+]
 
 log = logging.getLogger(__name__)
 
@@ -100,3 +113,30 @@ def purge_evidence(
             entry = LedgerEntry("EVIDENCE_PURGED", SCHEDULER_ACTOR, {"count": count})
             append(connection, [entry], clock())
     return count
+
+
+def sign_head_if_due(
+    engine: sa.Engine,
+    key: SigningKey,
+    interval_s: float,
+    publish: Callable[[SignedTreeHead], None] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> SignedTreeHead | None:
+    """Sign a tree head when the last is `interval_s` old or there is none, and the ledger
+    grew since; hand a new one to `publish`. Returns the new head, None when none was due.
+
+    The head is stored before it is published: a head that reached members but not the table
+    would be one the hub cannot show again. A failed publish leaves it stored; the next run
+    signs nothing new until the ledger grows, so publishing again is `alliance-hub ledger head`.
+    """
+    now = clock()
+    with engine.begin() as connection:
+        last = latest_head(connection)
+        if last is not None and (now - last.timestamp).total_seconds() < interval_s:
+            return None
+        head = sign_head(connection, key, now)
+    if head is None or (last is not None and head.tree_size <= last.tree_size):
+        return None
+    if publish is not None:
+        publish(head)
+    return head

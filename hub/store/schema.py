@@ -421,3 +421,28 @@ api_tokens = sa.Table(
     sa.CheckConstraint(f"role IN {API_ROLES!r}", name="role"),
     sa.CheckConstraint("(role = 'member') = (member_id IS NOT NULL)", name="member_scope"),
 )
+
+
+# The ledger as a Merkle tree (hub.ledger.merkle): every aligned complete subtree's hash, leaves
+# at level 0, so a root or a proof reads O(log n) rows instead of the whole ledger. A cache
+# that verification never trusts: `ledger verify` recomputes the tree from the rows.
+ledger_tree_nodes = sa.Table(
+    "ledger_tree_nodes",
+    metadata,
+    sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# Signed tree heads (hub.ledger.tree_heads), one per tree size: what the hub published about
+# its ledger. A head is never updated; signing one does not append to the ledger.
+tree_heads = sa.Table(
+    "tree_heads",
+    metadata,
+    sa.Column("tree_size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root_hash", sa.String(64), nullable=False),
+    sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("signature", sa.String(128), nullable=False),  # standard base64 of 64 bytes
+    sa.Index("ix_tree_heads_signed_at", "signed_at"),
+)

@@ -49,6 +49,8 @@ def test_member_acls_allow_only_own_topics_and_groups() -> None:
         ("alliance.acks.pdd", "DESCRIBE"),
         ("alliance.instructions.pdd", "READ"),
         ("alliance.instructions.pdd", "DESCRIBE"),
+        ("alliance.ledger.heads", "READ"),
+        ("alliance.ledger.heads", "DESCRIBE"),
         ("pdd.", "READ"),
     }
     assert {acl.principal for acl in acls} == {"User:pdd"}
