@@ -4,6 +4,7 @@ import gc
 import json
 import sys
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from hub.cli.ledger import head_sender
 from hub.config import Settings
 from hub.domain.china_time import CHINA
 from hub.domain.lists import ListStatus
@@ -21,12 +23,12 @@ from hub.lists.documents import render_credit_commitment, render_rectification_n
 from hub.lists.imports import apply_import
 from hub.lists.lifecycle import move
 from hub.lists.reading import read_list_file
-from hub.lists.scheduler import SCHEDULER_ACTOR, run_due
+from hub.lists.scheduler import SCHEDULER_ACTOR, run_due, sign_head_if_due
 from hub.lists.tasks import complete_task
 from hub.policy.loading import load_policy
 from hub.policy.rules import diff_decisions, diff_safeguards
 from hub.sanctions.situations import presence_situations
-from hub.service import stop_on_signals
+from hub.service import load_hub_key, stop_on_signals
 from hub.store.engine import open_engine
 from hub.store.list_reads import list_entry, open_tasks
 from hub.store.migrate import upgrade
@@ -126,6 +128,13 @@ def lists_schedule(
     every: Annotated[
         float | None, typer.Option(help="Run again every this many seconds until stopped.")
     ] = None,
+    heads: Annotated[
+        bool,
+        typer.Option(
+            help="With --every, also sign and publish a tree head of the ledger whenever "
+            "HUB_TREE_HEAD_INTERVAL has passed and it grew (docs/ledger.md)."
+        ),
+    ] = True,
 ) -> None:
     """Turn every entry whose rectification deadline has passed OVERDUE (with escalation)."""
     settings = Settings()
@@ -134,12 +143,19 @@ def lists_schedule(
     engine = _engine(settings)
     with engine.begin() as connection:
         activate(connection, policy, text, SCHEDULER_ACTOR, datetime.now(UTC))
+    # The long-running scheduler is the hub's clock: it signs the tree heads too.
+    sign = None
+    if every is not None and heads:
+        key, send = load_hub_key(settings), head_sender(settings, publish=True)
+        sign = partial(sign_head_if_due, engine, key, settings.tree_head_interval, send)
     stop = stop_on_signals()
     while True:
         total = instructions = 0
         while (run := run_due(engine, policy, moment or datetime.now(UTC))).overdue:
             total, instructions = total + len(run.overdue), instructions + run.instructions
         print(f"{total} entries overdue; {instructions} instructions issued", flush=True)
+        if sign is not None:
+            sign()
         if every is None or stop.wait(every):
             return
 

@@ -3,16 +3,16 @@
 The ledger's rows are unchanged: the tree is built over their existing row_hash values, so a
 ledger from before this revision gets a tree the first time a head is signed.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
