@@ -13,6 +13,7 @@ from hub.api import (
     console_documents,
     console_lists,
     console_members,
+    console_objections,
     console_reviews,
     console_work,
     dashboard,
@@ -166,6 +167,7 @@ def create_app(
         console_work,
         console_reviews,
         console_documents,
+        console_objections,
     )
     for module in routers:
         app.include_router(module.router)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from hub.api.access import READERS, may_write, require
 from hub.api.tokens import Principal
@@ -37,6 +37,17 @@ __all__ = ["ObjectionOut", "RepairOut", "objection_out", "repair_out", "router",
 router = APIRouter(tags=["objections"])
 
 Digest = Annotated[str, Field(min_length=64, max_length=64)]
+
+
+def _digest_list(value: object) -> object:
+    """A list as sent, or one string of digests separated by spaces, commas or new lines (what
+    the console's one text field sends)."""
+    if isinstance(value, str):
+        return [part for part in value.replace(",", " ").split() if part]
+    return value
+
+
+Digests = Annotated[list[Digest], BeforeValidator(_digest_list)]
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 Id = Annotated[str, Path(max_length=64)]
 Writer = Annotated[Principal, Depends(may_write)]
@@ -46,7 +57,7 @@ class ObjectionIn(BaseModel):
     filed_by: str = Field(min_length=1, max_length=63)  # "subject" or a member id
     grounds_kind: GroundsKind
     grounds: Text
-    attachments: list[Digest] = Field(default_factory=list, max_length=MAX_DIGESTS)
+    attachments: Digests = Field(default_factory=list, max_length=MAX_DIGESTS)
     instruction_id: str | None = Field(default=None, max_length=64)
 
 
@@ -60,7 +71,7 @@ class ReasonIn(BaseModel):
 
 
 class RepairIn(BaseModel):
-    evidence: list[Digest] = Field(min_length=1, max_length=MAX_DIGESTS)
+    evidence: Digests = Field(min_length=1, max_length=MAX_DIGESTS)
     statement: str = Field(default="", max_length=MAX_TEXT)
 
 
