@@ -5,6 +5,7 @@ or by a batch while open), dismissal resumes it under a new id, upholding as DEL
 exactly the entry's instructions, an objection past its deadline becomes one operator task,
 every step is a ledger row, and members neither file nor decide."""
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from alliance_connector.identifiers import IdentifierScheme
-from alliance_connector.messages import SignalCategory
+from alliance_connector.messages import ListType, SignalCategory
 from hub.ledger.verify import verify
 from hub.lists.scheduler import run_due
 from hub.pipeline.effects import apply_batch
@@ -208,3 +209,48 @@ def test_members_and_auditors_neither_file_nor_decide_and_bad_input_is_not_echoe
     status, listed = queue.api.get("/objections?state=OPEN", "auditor")
     assert status == 200 and [o["objection_id"] for o in listed] == [oid]
     assert [kind for kind, _ in ledger_rows(queue, "OBJECTION_FILED")] == ["le-01"]
+
+
+@STORES
+def test_upheld_as_corrected_resumes_what_was_paused(queue: Queue) -> None:
+    exposure = expose_le01(queue)
+    filed = objection(queue, "le-01", grounds_kind="WRONG_BASIS")
+    oid = filed.json()["objection"]["objection_id"]
+    assert supersedes(queue, filed.json()["lifted"]) == {exposure}
+    fixed = queue.post(f"/objections/{oid}/uphold", {"outcome": "CORRECTED", "reason": "更正文号"})
+    assert fixed.status_code == 200, fixed.text
+    (resumed,) = fixed.json()["issued"]
+    assert resumed != exposure and active(queue, "le-01")[resumed] == ("mall", "PUBLIC_EXPOSURE")
+    assert fixed.json()["objection"]["outcome"] == "CORRECTED"
+    assert ledger_rows(queue, "OBJECTION_UPHELD")[0][1]["outcome"] == "CORRECTED"
+
+
+@STORES
+def test_an_approved_repair_lifts_the_entrys_sanctions(queue: Queue) -> None:
+    # Watch-listed le-03 becomes known at mall: the key-attention rule lowers its rating there.
+    index = ListIndex()
+    index.put(dataclasses.replace(_indexed("le-03", 3), list_type=ListType.WATCHLIST))
+    seen = signal(
+        "mall",
+        SignalCategory.PRESENCE,
+        (IdentifierScheme.USCC, uscc(3)),
+        (IdentifierScheme.STORE, "mall:store:3"),
+    )
+    now = datetime.now(UTC)
+    record = CheckedRecord("alliance.signals.mall", 0, 98, now, None, AcceptedSignal(seen))
+    with queue.api.engine.begin() as connection:
+        apply_batch(connection, [record], index, default_policy(), now)
+    lowered = active(queue, "le-03")
+    assert list(lowered.values()) == [("mall", "LOWER_CREDIT_RATING")]
+    move(queue.api, "le-03", "NOTIFIED", "送达")
+    move(queue.api, "le-03", "COMMITTED", "已签承诺书")
+    policy = default_policy()
+    short = dataclasses.replace(policy.safeguards, repair_watchlist_months=1)
+    queue.api.client.app.state.policy = dataclasses.replace(policy, safeguards=short)  # type: ignore[attr-defined]
+    applied = queue.post("/entries/le-03/repairs", {"evidence": DIGEST})
+    assert applied.status_code == 201, applied.text
+    approved = queue.post(f"/repairs/{applied.json()['repair_id']}/approve", {"reason": "已整改"})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["repair"]["to_status"] == "DELISTED"
+    assert supersedes(queue, approved.json()["lifted"]) == set(lowered)
+    assert active(queue, "le-03") == {}
