@@ -31,7 +31,7 @@ from hub.policy.rules import Decision, Policy, Situation, Targets, decide
 from hub.policy.sections import legal_basis
 from hub.sanctions.index import ListIndex
 from hub.sanctions.matching import entries_matching, public_of
-from hub.sanctions.pauses import pause_verdicts
+from hub.sanctions.pauses import unpaused
 from hub.sanctions.review_queue import open_items
 from hub.sanctions.ties import TieGraph, presence_ties, tie_graph
 from hub.store.instructions import (
@@ -200,7 +200,7 @@ def gate(
     policy's `confirm_actions`). A confirmed item lets its instruction through; a dismissed
     one never does; an open one waits. Actions an open objection pauses are not wanted at all
     (hub.sanctions.pauses)."""
-    wanted = _unpaused(connection, wanted)
+    wanted = unpaused(connection, wanted, lambda w, key: dataclasses.replace(w, resume=key))
     safeguards = policy.safeguards
     gated: dict[str, NewReview] = {}
     held: list[tuple[str, tuple[EntryMatch, Wanted, Trigger]]] = []
@@ -239,19 +239,6 @@ def gate(
         if w.unless is None or (e.entry_id, w.member, w.unless) not in issued
     ]
     return passing, open_items(connection, list(gated.values()), now, states)
-
-
-def _unpaused(
-    connection: sa.Connection, wanted: Sequence[tuple[EntryMatch, Wanted, Trigger]]
-) -> list[tuple[EntryMatch, Wanted, Trigger]]:
-    """The wanted instructions no open objection pauses, each resumed one marked so."""
-    verdict = pause_verdicts(connection, {entry.entry_id for entry, _, _ in wanted})
-    kept = []
-    for entry, want, trigger in wanted:
-        found = verdict(entry.entry_id, want.action)
-        if not found.paused:
-            kept.append((entry, dataclasses.replace(want, resume=found.resume), trigger))
-    return kept
 
 
 def _store(

@@ -11,15 +11,26 @@ never issued again under the same id, so a resumed action's id also names the ob
 which it resumed. Re-running the same input still finds the same id and issues nothing twice.
 """
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
 
 from alliance_connector.messages import SanctionAction
+from hub.store.matching import EntryMatch
 from hub.store.objections import pauses_of
 
-__all__ = ["Verdict", "pause_verdicts", "resume_key"]
+__all__ = ["Verdict", "pause_verdicts", "resume_key", "unpaused"]
+
+
+class _Wanted(Protocol):
+    @property
+    def action(self) -> SanctionAction: ...
+
+
+W = TypeVar("W", bound=_Wanted)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,3 +65,20 @@ def pause_verdicts(
         return _PLAIN if after is None else Verdict(resume=resume_key(after))
 
     return verdict
+
+
+def unpaused(
+    connection: sa.Connection,
+    wanted: Sequence[tuple[EntryMatch, W, T]],
+    resumed: Callable[[W, str | None], W],
+) -> list[tuple[EntryMatch, W, T]]:
+    """The wanted instructions (entry, want, trigger) no open objection pauses, each passed
+    through `resumed` with its resume key (None: the plain id). Generic in the want so that
+    hub.sanctions.instructions, which owns `Wanted` and calls this, is not imported here."""
+    verdict = pause_verdicts(connection, {entry.entry_id for entry, _, _ in wanted})
+    kept = []
+    for entry, want, trigger in wanted:
+        found = verdict(entry.entry_id, want.action)
+        if not found.paused:
+            kept.append((entry, resumed(want, found.resume), trigger))
+    return kept
