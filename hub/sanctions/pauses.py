@@ -26,6 +26,8 @@ __all__ = ["Verdict", "pause_verdicts", "resume_key", "unpaused"]
 
 class _Wanted(Protocol):
     @property
+    def member(self) -> str: ...
+    @property
     def action(self) -> SanctionAction: ...
 
 
@@ -51,15 +53,16 @@ def resume_key(objection_id: str) -> str:
 
 def pause_verdicts(
     connection: sa.Connection, entry_ids: Collection[str]
-) -> Callable[[str, SanctionAction], Verdict]:
-    """The verdict for any (entry, action) of these entries, read in one query."""
+) -> Callable[[str, str, SanctionAction], Verdict]:
+    """The verdict for any (entry, member, action) of these entries, read in one query. An
+    action struck by an objection upheld as CORRECTED stays paused for good."""
     pauses = pauses_of(connection, entry_ids)
 
-    def verdict(entry_id: str, action: SanctionAction) -> Verdict:
+    def verdict(entry_id: str, member: str, action: SanctionAction) -> Verdict:
         here = pauses.get(entry_id)
         if here is None:
             return _PLAIN
-        if str(action) in here.paused:
+        if str(action) in here.paused or (member, str(action)) in here.struck:
             return Verdict(paused=True)
         after = here.resumed.get(str(action))
         return _PLAIN if after is None else Verdict(resume=resume_key(after))
@@ -78,7 +81,7 @@ def unpaused(
     verdict = pause_verdicts(connection, {entry.entry_id for entry, _, _ in wanted})
     kept = []
     for entry, want, trigger in wanted:
-        found = verdict(entry.entry_id, want.action)
+        found = verdict(entry.entry_id, want.member, want.action)
         if not found.paused:
             kept.append((entry, resumed(want, found.resume), trigger))
     return kept

@@ -176,17 +176,21 @@ def instruction_entry(connection: sa.Connection, instruction_id: str) -> str | N
 @dataclass(frozen=True)
 class EntryPauses:
     """What objections do to one entry's sanctions now: the actions paused by an OPEN
-    objection, and for each action paused by an objection since decided and not delisting,
-    the last such objection (its id makes the resumed instruction's id new)."""
+    objection; for each action paused by an objection since decided and not delisting, the
+    last such objection (its id makes the resumed instruction's id new); and the (member,
+    action) of each instruction an objection upheld as CORRECTED named: wrong, never again
+    while the entry stands."""
 
     paused: frozenset[str] = frozenset()
     resumed: dict[str, str] = field(default_factory=dict)
+    struck: frozenset[tuple[str, str]] = frozenset()
 
 
 def pauses_of(connection: sa.Connection, entry_ids: Collection[str]) -> dict[str, EntryPauses]:
     """The pauses of those of these entries that have any objection."""
     if not entry_ids:
         return {}
+    named = instructions.alias("named")
     rows = connection.execute(
         sa.select(
             objections.c.objection_id,
@@ -194,20 +198,27 @@ def pauses_of(connection: sa.Connection, entry_ids: Collection[str]) -> dict[str
             objections.c.paused,
             objections.c.state,
             objections.c.outcome,
+            named.c.target_member,
+            named.c.action,
         )
+        .outerjoin(named, named.c.instruction_id == objections.c.instruction_id)
         .where(objections.c.entry_id.in_(sorted(entry_ids)))
         .order_by(objections.c.decided_at, objections.c.objection_id)
     ).all()
     paused: dict[str, set[str]] = {}
     resumed: dict[str, dict[str, str]] = {}
+    struck: dict[str, set[tuple[str, str]]] = {}
     for row in rows:
         actions = json.loads(str(row.paused))
         entry = str(row.entry_id)
         paused.setdefault(entry, set())
         resumed.setdefault(entry, {})
+        struck.setdefault(entry, set())
         if row.state == str(ObjectionState.OPEN):
             paused[entry].update(actions)
         elif row.outcome != str(UpheldOutcome.DELISTED):
             # Ordered by decision time (open ones, undecided, sort apart): the last wins.
             resumed[entry].update(dict.fromkeys(actions, str(row.objection_id)))
-    return {e: EntryPauses(frozenset(paused[e]), resumed[e]) for e in paused}
+        if row.outcome == str(UpheldOutcome.CORRECTED) and row.target_member is not None:
+            struck[entry].add((str(row.target_member), str(row.action)))
+    return {e: EntryPauses(frozenset(paused[e]), resumed[e], frozenset(struck[e])) for e in paused}

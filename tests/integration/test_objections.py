@@ -254,3 +254,18 @@ def test_an_approved_repair_lifts_the_entrys_sanctions(queue: Queue) -> None:
     assert approved.json()["repair"]["to_status"] == "DELISTED"
     assert supersedes(queue, approved.json()["lifted"]) == set(lowered)
     assert active(queue, "le-03") == {}
+
+
+@STORES
+def test_upheld_as_corrected_against_one_instruction_strikes_exactly_it(queue: Queue) -> None:
+    before = active(queue, "le-01")
+    named = next(k for k, (m, a) in before.items() if m == "mall" and a != "PUBLIC_EXPOSURE")
+    filed = objection(queue, "le-01", instruction_id=named, grounds_kind="WRONG_BASIS")
+    assert filed.json()["lifted"] == []  # no exposure was issued yet: nothing paused
+    oid = filed.json()["objection"]["objection_id"]
+    fixed = queue.post(f"/objections/{oid}/uphold", {"outcome": "CORRECTED", "reason": "误发"})
+    assert fixed.status_code == 200, fixed.text
+    assert supersedes(queue, fixed.json()["lifted"]) == {named} and fixed.json()["issued"] == []
+    assert active(queue, "le-01") == {k: v for k, v in before.items() if k != named}
+    move(queue.api, "le-01", "ESCALATED", "约谈无果")  # reconciled again: it stays struck
+    assert before[named] not in active(queue, "le-01").values()

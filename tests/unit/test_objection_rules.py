@@ -143,11 +143,11 @@ def test_pause_verdicts_follow_the_objections_of_the_store(tmp_path: Path) -> No
         )  # fmt: skip
     with engine.connect() as connection:
         verdict = pause_verdicts(connection, ["le-1", "le-2", "le-3", "le-4"])
-    assert verdict("le-1", A.PUBLIC_EXPOSURE).paused
-    assert not verdict("le-1", A.BLOCK_STORE).paused
-    assert verdict("le-2", A.PUBLIC_EXPOSURE).resume == resume_key("o2")
-    assert verdict("le-3", A.PUBLIC_EXPOSURE).resume is None  # delisted: nothing resumes
-    assert verdict("le-4", A.PUBLIC_EXPOSURE).resume is None
+    assert verdict("le-1", "mall", A.PUBLIC_EXPOSURE).paused
+    assert not verdict("le-1", "mall", A.BLOCK_STORE).paused
+    assert verdict("le-2", "mall", A.PUBLIC_EXPOSURE).resume == resume_key("o2")
+    assert verdict("le-3", "mall", A.PUBLIC_EXPOSURE).resume is None  # delisted: nothing resumes
+    assert verdict("le-4", "mall", A.PUBLIC_EXPOSURE).resume is None
     resumed = instruction_id("le-2", "mall", A.PUBLIC_EXPOSURE, resume_key("o2"))
     assert resumed != instruction_id("le-2", "mall", A.PUBLIC_EXPOSURE)
     engine.dispose()
