@@ -8,8 +8,8 @@ and neither reconciliation nor the worker issues them meanwhile (hub.sanctions.p
 Upheld as DELISTED, the entry leaves the list through the lifecycle's `move`, which lifts all
 its instructions with `supersedes`; upheld as CORRECTED, the decision records the correction
 and the entry is reconciled (an instruction the objection named is struck: lifted, and not
-issued again while the entry stands); dismissed, the reason is recorded and the paused actions resume.
-An objection left undecided past its due date becomes an operator task, once.
+issued again while the entry stands); dismissed, the reason is recorded and the paused
+actions resume. An objection left undecided past its due date becomes an operator task, once.
 """
 
 import uuid
