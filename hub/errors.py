@@ -14,7 +14,11 @@
     │   ├── UnknownEntry       no entry has this id
     │   ├── UnknownTask        no open operator task has this id
     │   ├── IllegalTransition  the entry's status cannot move there (hub.domain.lists)
-    │   └── ImportRefused      an import file has bad rows; nothing was written
+    │   ├── ImportRefused      an import file has bad rows; nothing was written
+    │   └── ObjectionError     an objection or a credit repair cannot be filed or decided
+    │       ├── UnknownObjection   no objection (or repair application) has this id
+    │       ├── ObjectionDecided   it is decided already
+    │       └── ObjectionRefused   an option breaks a rule (`field`: the rule)
     ├── MembershipError        a member cannot be added, suspended, resumed or removed as asked
     │   ├── UnknownMember      no member has this id
     │   ├── ReservedMemberId   the id belongs to the hub (its broker user, its group prefix)
@@ -124,6 +128,35 @@ class ImportRefused(ListError):
     def __init__(self, path: str, problems: list[tuple[int, str, str]]) -> None:
         super().__init__(f"{path}: {len(problems)} problem(s); nothing was imported")
         self.path, self.problems = path, problems
+
+
+class ObjectionError(ListError):
+    """An objection or a credit-repair application (hub.lists.objections, .repair) cannot be
+    filed or decided as asked."""
+
+
+class UnknownObjection(ObjectionError):
+    def __init__(self, kind: str = "objection") -> None:
+        # The id is not repeated: it came from the caller.
+        super().__init__(f"no {kind} has this id")
+        self.kind = kind
+
+
+class ObjectionDecided(ObjectionError):
+    """The objection or application is no longer open."""
+
+    def __init__(self, item_id: str, state: str) -> None:
+        # Ids of objections and repairs are the hub's own, never a caller's value.
+        super().__init__(f"{item_id} is {state}: it was decided already")
+        self.item_id, self.state = item_id, state
+
+
+class ObjectionRefused(ObjectionError, ValueError):
+    """An option breaks a rule: `field` names the option, the message the rule."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"{field}: {rule}")
+        self.field, self.rule = field, rule
 
 
 class MembershipError(HubError):

@@ -13,6 +13,7 @@ from hub.api import (
     console_documents,
     console_lists,
     console_members,
+    console_objections,
     console_reviews,
     console_work,
     dashboard,
@@ -27,6 +28,7 @@ from hub.api import (
     lists,
     members,
     metrics,
+    objections,
     reports,
     reviews,
     subjects,
@@ -152,6 +154,7 @@ def create_app(
         entries,
         tasks,
         reviews,
+        objections,
         links,
         lists,
         flows,
@@ -166,6 +169,7 @@ def create_app(
         console_work,
         console_reviews,
         console_documents,
+        console_objections,
     )
     for module in routers:
         app.include_router(module.router)

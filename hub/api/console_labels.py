@@ -13,6 +13,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/console/rejects", "拒收记录", "Rejects"),
     ("/console/tasks", "待办任务", "Operator tasks"),
     ("/console/reviews", "审核队列", "Review queue"),
+    ("/console/objections", "异议与信用修复", "Objections"),
     ("/console/links", "关联", "Links"),
     ("/console/documents", "文书", "Documents"),
     ("/console/reports", "月报", "Monthly report"),
@@ -127,6 +128,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "logistics_signal": ("物流信号", "Logistics signal"),
     "waybills": ("共同运单数", "Shared waybills"),
     "correlated_at": ("关联时间", "Correlated"),
+    # Objections and credit repair (hub.api.console_objections)
+    "objection_id": ("异议编号", "Objection ID"),
+    "filed_by": ("提出方", "Filed by"),
+    "grounds_kind": ("异议事由", "Grounds"),
+    "grounds": ("异议理由", "Grounds text"),
+    "attachments": ("证明材料摘要", "Attachment digests"),
+    "paused": ("暂停措施", "Paused"),
+    "filed_at": ("受理时间", "Filed at"),
+    "outcome": ("处理结果", "Outcome"),
+    "repair_id": ("修复申请编号", "Repair ID"),
+    "statement": ("申请说明", "Statement"),
+    "applied_at": ("申请时间", "Applied at"),
 }
 
 # The review queue's kinds as its tabs name them, and its states.

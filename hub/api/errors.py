@@ -29,6 +29,8 @@ from hub.errors import (
     IllegalTransition,
     ImportRefused,
     NothingToWithdraw,
+    ObjectionError,
+    ObjectionRefused,
     PolicyError,
     ReservedMemberId,
     ReviewError,
@@ -37,6 +39,7 @@ from hub.errors import (
     StoreUnavailable,
     UnknownEntry,
     UnknownMember,
+    UnknownObjection,
     UnknownReview,
     UnknownTask,
 )
@@ -104,6 +107,9 @@ _HUB_ERRORS: dict[type[Exception], tuple[int, str]] = {
     StandingConflict: (409, "conflict"),
     ReviewError: (409, "conflict"),  # decided already, or of another kind
     ImportRefused: (422, "import_refused"),
+    UnknownObjection: (404, "not_found"),
+    ObjectionRefused: (422, "invalid_value"),
+    ObjectionError: (409, "conflict"),  # decided already
     PolicyError: (422, "invalid_policy"),
     # A value the database cannot hold (a NUL byte, an out-of-range number) that the route's
     # own checks let through: the request's fault, not the server's.

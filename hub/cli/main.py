@@ -17,6 +17,7 @@ from hub.cli.hub_keys import publish_hub, revoke_hub
 from hub.cli.ledger import ledger_app
 from hub.cli.lists import lists_app, policy_app
 from hub.cli.members import members_app
+from hub.cli.objections import objections_app
 from hub.cli.report import report_app
 from hub.config import Settings
 from hub.demo.run import run_demo
@@ -40,6 +41,7 @@ keys_app.command("revoke-hub")(revoke_hub)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(lists_app, name="lists")
 app.add_typer(members_app, name="members")
+app.add_typer(objections_app, name="objections")
 app.add_typer(policy_app, name="policy")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(report_app, name="report")

@@ -5,6 +5,9 @@ It takes the moment to judge deadlines by (`as_of`) from its caller, so tests an
 can move time forward instead of waiting; what it records (ledger, history, instructions)
 carries the real time. Each run is idempotent: an entry already OVERDUE is not due again.
 
+Each run also opens an operator task for every objection left undecided past its due date
+(hub.lists.objections), judged by `as_of` like the deadlines.
+
 Each run also purges the kept evidence whose retention has ended (hub.store.evidence_purge)
 and records how many rows went in one EVIDENCE_PURGED ledger row. That is judged by the real
 clock, never by an `as_of` moved ahead of it: a deleted row cannot be brought back.
@@ -28,6 +31,7 @@ from hub.errors import HubError, IllegalTransition
 from hub.ledger.chain import LedgerEntry, append
 from hub.ledger.tree_heads import SignedTreeHead, latest_head, sign_head
 from hub.lists.lifecycle import Moved, move
+from hub.lists.objections import flag_overdue_objections
 from hub.policy.rules import Policy
 from hub.store.evidence_purge import purge_expired
 from hub.store.list_entries import entries_past_deadline
@@ -51,6 +55,7 @@ class SchedulerRun:
     overdue: list[Moved] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     purged: int = 0  # evidence rows whose retention ended
+    objection_tasks: list[str] = field(default_factory=list)  # undecided past due (异议)
 
     @property
     def instructions(self) -> int:
@@ -95,6 +100,10 @@ def run_due(
             run.failed.append(entry_id)
             continue
         run.overdue.append(moved)
+    try:
+        run.objection_tasks = flag_overdue_objections(engine, as_of, SCHEDULER_ACTOR, clock)
+    except (HubError, SQLAlchemyError):
+        log.exception("could not flag overdue objections; the next run tries again")
     try:
         run.purged = purge_evidence(engine, min(as_of, clock()), clock)
     except (HubError, SQLAlchemyError):

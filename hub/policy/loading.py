@@ -7,9 +7,9 @@ operator fixes the file in one pass. The digest is taken over the exact file byt
 ledger can name the policy that produced an instruction. Errors: `hub.errors.PolicyError`.
 
 The safeguards (`[linking]`, `[review]`, `[candidates]`, `[correlation]`, `[evidence]`: the
-thresholds of docs/linking.md) are optional tables with optional keys, checked the same way;
-what a file leaves out keeps the value of `Safeguards()`, so a policy written before them loads
-unchanged.
+thresholds of docs/linking.md; `[objections]`, `[repair]`: docs/objections.md) are optional
+tables with optional keys, checked the same way; what a file leaves out keeps the value of
+`Safeguards()`, so a policy written before them loads unchanged.
 
 Nesting is bounded: a policy's deepest value is four tables or arrays down
 (`review.exempt[0].lists[0]`), and a candidate arrives over HTTP, so a document nested deeper
@@ -45,6 +45,8 @@ _SAFEGUARD_TABLES = {
     "candidates": {"members", "window_days"},
     "correlation": {"window_days"},
     "evidence": {"appeal_days", "max_refs"},
+    "objections": {"pause", "decide_days"},
+    "repair": {"blacklist_to", "watchlist_to", "blacklist_months", "watchlist_months"},
 }
 _TOP_KEYS = ({"version", "legal_basis", "rectification", "rules"}, set(_SAFEGUARD_TABLES))
 _RECTIFICATION_KEYS = ({"default_months"}, {"months"})
@@ -65,7 +67,12 @@ _WHOLE: dict[str, tuple[range, str]] = {
     "correlation.window_days": (range(1, 367), "days"),
     "evidence.appeal_days": (range(0, 3651), "days"),
     "evidence.max_refs": (range(1, 10001), "references"),
+    "objections.decide_days": (range(1, 91), "days"),
+    "repair.blacklist_months": (range(0, 61), "months"),
+    "repair.watchlist_months": (range(0, 61), "months"),
 }
+# An approved credit repair ends the entry's sanctions: it is rectified, or off the list.
+_REPAIR_TO = (ListStatus.RECTIFIED, ListStatus.DELISTED)
 
 _T = TypeVar("_T", bound=Hashable)
 
@@ -273,7 +280,24 @@ def _safeguards(check: _Checker, top: dict[str, Any]) -> Safeguards:
             may_be_empty=True,  # a policy may send every action without review
         )
         confirmed = confirm_actions if len(check.problems) == before else None
+    objections, repair = tables["objections"], tables["repair"]
+    pause = default.objection_pause
+    if "pause" in objections:
+        pause = check.members(
+            objections["pause"],
+            "objections.pause",
+            SanctionAction,
+            "action",
+            _refuse_lift,
+            may_be_empty=True,  # a policy may let every sanction stand under objection
+        )
     return Safeguards(
+        objection_pause=pause,
+        objection_decide_days=whole("objections.decide_days", default.objection_decide_days),
+        repair_blacklist_to=_repair_to(check, repair, "blacklist_to", default.repair_blacklist_to),
+        repair_watchlist_to=_repair_to(check, repair, "watchlist_to", default.repair_watchlist_to),
+        repair_blacklist_months=whole("repair.blacklist_months", default.repair_blacklist_months),
+        repair_watchlist_months=whole("repair.watchlist_months", default.repair_watchlist_months),
         weak_corroboration=whole("linking.weak_corroboration", default.weak_corroboration),
         confirm_actions=confirm_actions,
         exempt=_exemptions(check, review.get("exempt"), confirmed),
@@ -284,6 +308,19 @@ def _safeguards(check: _Checker, top: dict[str, Any]) -> Safeguards:
         evidence_appeal_days=whole("evidence.appeal_days", default.evidence_appeal_days),
         evidence_max_refs=whole("evidence.max_refs", default.evidence_max_refs),
     )
+
+
+def _repair_to(
+    check: _Checker, table: dict[str, Any], key: str, fallback: ListStatus
+) -> ListStatus:
+    raw = table.get(key)
+    if raw is None:
+        return fallback
+    if not isinstance(raw, str) or raw not in _REPAIR_TO:
+        choices = " or ".join(repr(str(s)) for s in _REPAIR_TO)
+        check.problems.append(f"repair.{key}: expected {choices}")
+        return fallback
+    return ListStatus(raw)
 
 
 def _policy(document: dict[str, Any], digest: str) -> tuple[Policy, list[str]]:

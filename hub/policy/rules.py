@@ -87,6 +87,9 @@ class ReviewExemption:
 # What an operator confirms in the review queue before it reaches a member: the two sanctions
 # that cannot be taken back once seen (a store closed, a name published).
 CONFIRMED_ACTIONS = frozenset({SanctionAction.PUBLIC_EXPOSURE, SanctionAction.CLOSE_STORE})
+# What pauses while an objection is open (docs/objections.md): a name published under dispute
+# cannot be unpublished if the objection is upheld; the other sanctions stand meanwhile.
+PAUSED_ACTIONS = frozenset({SanctionAction.PUBLIC_EXPOSURE})
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,25 @@ class Safeguards:
     correlation_window_days: int = 30  # platform and logistics citations of one waybill
     evidence_appeal_days: int = 60  # evidence kept for the rectification period plus these
     evidence_max_refs: int = 200  # order and waybill references kept per signal, each
+    # Objections and credit repair (docs/objections.md cites the source of each default).
+    objection_pause: frozenset[SanctionAction] = PAUSED_ACTIONS
+    objection_decide_days: int = 20  # calendar days from filing to the 答复
+    repair_blacklist_to: ListStatus = ListStatus.RECTIFIED
+    repair_watchlist_to: ListStatus = ListStatus.DELISTED
+    repair_blacklist_months: int = 12  # served since listing before repair may be applied for
+    repair_watchlist_months: int = 3
+
+    def repair_to(self, list_type: ListType) -> ListStatus:
+        """The status an approved credit repair moves an entry of this list to."""
+        if list_type is ListType.BLACKLIST:
+            return self.repair_blacklist_to
+        return self.repair_watchlist_to
+
+    def repair_months(self, list_type: ListType) -> int:
+        """The months an entry of this list must have served before repair is applied for."""
+        if list_type is ListType.BLACKLIST:
+            return self.repair_blacklist_months
+        return self.repair_watchlist_months
 
     def needs_confirmation(
         self, action: SanctionAction, list_type: ListType, status: ListStatus
@@ -245,10 +267,17 @@ SAFEGUARD_KEYS: tuple[tuple[str, str], ...] = (
     ("correlation.window_days", "correlation_window_days"),
     ("evidence.appeal_days", "evidence_appeal_days"),
     ("evidence.max_refs", "evidence_max_refs"),
+    ("objections.pause", "objection_pause"),
+    ("objections.decide_days", "objection_decide_days"),
+    ("repair.blacklist_to", "repair_blacklist_to"),
+    ("repair.watchlist_to", "repair_watchlist_to"),
+    ("repair.blacklist_months", "repair_blacklist_months"),
+    ("repair.watchlist_months", "repair_watchlist_months"),
 )
 
-# What a described threshold is: a number, a list of action names, or a list of exemptions.
-SafeguardValue = int | list[str] | list[dict[str, list[str]]]
+# What a described threshold is: a number, a status, a list of action names, or a list of
+# exemptions.
+SafeguardValue = int | str | list[str] | list[dict[str, list[str]]]
 
 
 def _in_order(values: frozenset[str], order: type[StrEnum]) -> list[str]:
@@ -265,8 +294,10 @@ def _exemption(exemption: ReviewExemption) -> dict[str, list[str]]:
 
 def _described(safeguards: Safeguards, field_name: str) -> SafeguardValue:
     value = getattr(safeguards, field_name)
-    if field_name == "confirm_actions":
+    if field_name in ("confirm_actions", "objection_pause"):
         return _in_order(value, SanctionAction)
+    if isinstance(value, ListStatus):
+        return str(value)
     if field_name == "exempt":
         # Sorted: the exemptions' order in the file changes nothing, so it must not show
         # as a change.

@@ -31,6 +31,7 @@ from hub.policy.rules import Decision, Policy, Situation, Targets, decide
 from hub.policy.sections import legal_basis
 from hub.sanctions.index import ListIndex
 from hub.sanctions.matching import entries_matching, public_of
+from hub.sanctions.pauses import unpaused
 from hub.sanctions.review_queue import open_items
 from hub.sanctions.ties import TieGraph, presence_ties, tie_graph
 from hub.store.instructions import (
@@ -72,7 +73,8 @@ REVIEW_WITHIN = timedelta(days=2)
 def instruction_id(
     entry_id: str, target: str, action: SanctionAction, lifts: str | None = None
 ) -> str:
-    """The deterministic id of the instruction (entry, target, action[, lifted instruction])."""
+    """The deterministic id of the instruction (entry, target, action[, lifted instruction,
+    or the objection after which a paused action resumed: hub.sanctions.pauses])."""
     parts = [entry_id, target, str(action)] + ([lifts] if lifts else [])
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"ins-{digest[:40]}"
@@ -128,6 +130,9 @@ class Wanted:
     # Wanted only while this stronger action is not issued (a store stays blocked while its
     # closure waits for an operator).
     unless: SanctionAction | None = None
+    # Set when the action resumes after an objection paused it (hub.sanctions.pauses): it
+    # makes the instruction's id new, since the paused one was lifted.
+    resume: str | None = None
 
 
 def _wants(
@@ -193,7 +198,9 @@ def gate(
     """The wanted instructions that may be issued now, and the ledger entries of the review
     items opened for those an operator confirms first (public exposure, store closure: the
     policy's `confirm_actions`). A confirmed item lets its instruction through; a dismissed
-    one never does; an open one waits."""
+    one never does; an open one waits. Actions an open objection pauses are not wanted at all
+    (hub.sanctions.pauses)."""
+    wanted = unpaused(connection, wanted, lambda w, key: dataclasses.replace(w, resume=key))
     safeguards = policy.safeguards
     gated: dict[str, NewReview] = {}
     held: list[tuple[str, tuple[EntryMatch, Wanted, Trigger]]] = []
@@ -256,7 +263,7 @@ def insert_wanted(
     """Insert these instructions, those not stored yet; return the new ones."""
     candidates: dict[str, NewInstruction] = {}
     for entry, want, trigger in passing:
-        key = instruction_id(entry.entry_id, want.member, want.action)
+        key = instruction_id(entry.entry_id, want.member, want.action, want.resume)
         if key not in candidates:  # the first cause names it
             new = NewInstruction(key, want.member, want.action, entry)
             candidates[key] = dataclasses.replace(

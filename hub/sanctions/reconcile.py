@@ -28,6 +28,7 @@ from hub.sanctions.instructions import (
     instruction_row,
     presence_wanted,
 )
+from hub.sanctions.pauses import pause_verdicts
 from hub.sanctions.ties import presence_ties, tie_graph
 from hub.store.instructions import active_instructions, insert_instructions
 from hub.store.links import links_within
@@ -166,6 +167,9 @@ def _lift_unwanted(
     ties its reporter to the entry (those follow signals, not status)."""
     active = active_instructions(connection, entry.entry_id)
     inactive = entry.status not in ACTIVE_STATUSES
+    # What objections pause or struck (hub.sanctions.pauses): reporter-scoped ones included,
+    # which `keep` does not decide.
+    verdict = pause_verdicts(connection, [entry.entry_id])
     lifts = []
     for row in active:
         action = SanctionAction(row.action)
@@ -173,7 +177,7 @@ def _lift_unwanted(
             still = f"{row.target_member}\x1f{row.trigger_ref}" in reporters_tied
         else:
             still = (row.target_member, action) in keep
-        if still and not inactive:
+        if still and not inactive and not verdict(entry.entry_id, row.target_member, action).paused:
             continue
         new = NewInstruction(
             instruction_id(

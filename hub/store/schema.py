@@ -446,3 +446,47 @@ tree_heads = sa.Table(
     sa.Column("signature", sa.String(128), nullable=False),  # standard base64 of 64 bytes
     sa.Index("ix_tree_heads_signed_at", "signed_at"),
 )
+
+# Objections (异议) to a list entry or one of its instructions, and what became of them
+# (hub.lists.objections, docs/objections.md). `paused` is the JSON list of actions the policy
+# paused at filing; `overdue_at` is set when the scheduler opened the operator task for an
+# objection left undecided past due_at, so it opens once.
+objections = sa.Table(
+    "objections",
+    metadata,
+    sa.Column("objection_id", sa.String(64), primary_key=True),
+    sa.Column("entry_id", sa.String(64), sa.ForeignKey("list_entries.entry_id"), nullable=False),
+    sa.Column("instruction_id", sa.String(64), nullable=True),
+    sa.Column("filed_by", sa.String(63), nullable=False),  # "subject" or a member id
+    sa.Column("grounds_kind", sa.String(32), nullable=False),
+    sa.Column("grounds", sa.Text, nullable=False),
+    sa.Column("attachments", sa.Text, nullable=False),  # JSON list of SHA-256 hex digests
+    sa.Column("paused", sa.Text, nullable=False),  # JSON list of actions
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("filed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("overdue_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("decided_by", sa.String(63), nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=True),  # CORRECTED or DELISTED when upheld
+    sa.Column("decision_reason", sa.Text, nullable=True),
+    sa.Index("ix_objections_entry_id", "entry_id"),
+    sa.Index("ix_objections_state_due", "state", "due_at"),
+)
+
+# Applications for credit repair (信用修复) after rectification (hub.lists.repair).
+repairs = sa.Table(
+    "repairs",
+    metadata,
+    sa.Column("repair_id", sa.String(64), primary_key=True),
+    sa.Column("entry_id", sa.String(64), sa.ForeignKey("list_entries.entry_id"), nullable=False),
+    sa.Column("evidence", sa.Text, nullable=False),  # JSON list of SHA-256 hex digests
+    sa.Column("statement", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("decided_by", sa.String(63), nullable=True),
+    sa.Column("to_status", sa.String(16), nullable=True),  # set when approved
+    sa.Column("decision_reason", sa.Text, nullable=True),
+    sa.Index("ix_repairs_entry_id", "entry_id"),
+)

@@ -47,7 +47,7 @@ def refusal(text: str) -> PolicyError:
 
 def test_default_policy_loads_with_the_notice_basis_and_period() -> None:
     policy = default_policy()
-    assert policy.version == "ndrc-2018-716/2"
+    assert policy.version == "ndrc-2018-716/3"
     assert policy.legal_basis == "发改财金〔2018〕716号"
     assert policy.rectification_months(SignalCategory.JUDGMENT_DEFAULTER) == 3
     assert len(policy.digest) == 64

@@ -63,6 +63,14 @@ window_days = 7
 [evidence]
 appeal_days = 0
 max_refs = 50
+[objections]
+pause = []
+decide_days = 10
+[repair]
+blacklist_to = "DELISTED"
+watchlist_to = "RECTIFIED"
+blacklist_months = 6
+watchlist_months = 1
 """
 
 
@@ -99,6 +107,12 @@ def test_every_safeguard_loads_from_the_file() -> None:
         correlation_window_days=7,
         evidence_appeal_days=0,
         evidence_max_refs=50,
+        objection_pause=frozenset(),
+        objection_decide_days=10,
+        repair_blacklist_to=ListStatus.DELISTED,
+        repair_watchlist_to=ListStatus.RECTIFIED,
+        repair_blacklist_months=6,
+        repair_watchlist_months=1,
     )
     # The exemption reaches the decision it was written for, and only that one.
     assert not safeguards.needs_confirmation(
@@ -255,6 +269,12 @@ def test_described_safeguards_are_plain_values_by_file_key() -> None:
         "correlation.window_days": 30,
         "evidence.appeal_days": 60,
         "evidence.max_refs": 200,
+        "objections.pause": ["PUBLIC_EXPOSURE"],
+        "objections.decide_days": 20,
+        "repair.blacklist_to": "RECTIFIED",
+        "repair.watchlist_to": "DELISTED",
+        "repair.blacklist_months": 12,
+        "repair.watchlist_months": 3,
     }
 
 
