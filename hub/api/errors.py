@@ -30,6 +30,7 @@ from hub.errors import (
     ImportRefused,
     NothingToWithdraw,
     PolicyError,
+    ReportFiled,
     ReservedMemberId,
     ReviewError,
     StandingConflict,
@@ -38,6 +39,7 @@ from hub.errors import (
     UnknownEntry,
     UnknownMember,
     UnknownReview,
+    UnknownSection,
     UnknownTask,
 )
 
@@ -105,6 +107,8 @@ _HUB_ERRORS: dict[type[Exception], tuple[int, str]] = {
     ReviewError: (409, "conflict"),  # decided already, or of another kind
     ImportRefused: (422, "import_refused"),
     PolicyError: (422, "invalid_policy"),
+    ReportFiled: (409, "report_filed"),
+    UnknownSection: (404, "not_found"),
     # A value the database cannot hold (a NUL byte, an out-of-range number) that the route's
     # own checks let through: the request's fault, not the server's.
     StoreRefused: (422, "invalid_value"),
