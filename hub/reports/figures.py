@@ -46,7 +46,12 @@ LIST_COLUMNS = ("LISTED", "NOTIFIED", "COMMITTED", "RECTIFIED", "DELISTED", "OVE
 # An acknowledgement later than this after issue is overdue. The notice sets no time; the
 # report uses one day and prints it beside the figure, so the reader knows the yardstick.
 ACK_DUE = timedelta(hours=24)
-OBJECTION_KINDS = ("OBJECTION_FILED", "OBJECTION_UPHELD", "OBJECTION_DISMISSED", "OBJECTION_OVERDUE")
+OBJECTION_KINDS = (
+    "OBJECTION_FILED",
+    "OBJECTION_UPHELD",
+    "OBJECTION_DISMISSED",
+    "OBJECTION_OVERDUE",
+)
 REPAIR_KINDS = ("REPAIR_APPLIED", "REPAIR_APPROVED", "REPAIR_REFUSED")
 
 
@@ -83,9 +88,9 @@ def _median(values: list[float], digits: int = 2) -> float | None:
     return round(statistics.median(values), digits) if values else None
 
 
-def _lists(connection: sa.Connection, start: datetime, end: datetime) -> dict[
-    tuple[str, str], dict[str, int]
-]:
+def _lists(
+    connection: sa.Connection, start: datetime, end: datetime
+) -> dict[tuple[str, str], dict[str, int]]:
     cells: dict[tuple[str, str], dict[str, int]] = {}
     for category, province, status, count in transition_counts(
         connection, start, end, LIST_COLUMNS
@@ -139,7 +144,8 @@ def _ledger_counts(
             outcome = "delisted" if body.get("outcome") == "DELISTED" else "corrected"
             objections[f"upheld_{outcome}"] += 1
         elif kind == "REPAIR_APPROVED":
-            repairs["approved_delisted" if body.get("to") == "DELISTED" else "approved_rectified"] += 1
+            to = "delisted" if body.get("to") == "DELISTED" else "rectified"
+            repairs[f"approved_{to}"] += 1
         elif kind.startswith("OBJECTION_"):
             objections[kind.removeprefix("OBJECTION_").lower()] += 1
         else:

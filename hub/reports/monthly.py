@@ -136,7 +136,8 @@ def monthly_report(
     filed = filing_of(connection, month)
     if filed is not None:
         report = report_from_data(json.loads(filed.frozen_json))
-        report.filed_at, report.filed_by, report.sha256 = filed.filed_at, filed.filed_by, filed.sha256
+        report.filed_at, report.filed_by = filed.filed_at, filed.filed_by
+        report.sha256 = filed.sha256
         return report
     start, end = month_span(month)
     figures = month_figures(connection, start, end)

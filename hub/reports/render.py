@@ -78,8 +78,9 @@ def report_csv(report: MonthlyReport) -> str:
         )
     writer.writerow(["section", "kind", "created", "done_on_time", "done_late", "open_late"])
     for task in report.tasks:
-        writer.writerow(["tasks", task.kind, task.created, task.done_on_time, task.done_late]
-                        + [task.open_late])
+        writer.writerow(
+            ["tasks", task.kind, task.created, task.done_on_time, task.done_late, task.open_late]
+        )
     writer.writerow(["section", "figure", "value"])
     for name, value in report.headline().items():
         writer.writerow(["headline", name, value])
@@ -87,6 +88,6 @@ def report_csv(report: MonthlyReport) -> str:
         writer.writerow(["objections", name, value])
     for name, value in report.repairs.items():
         writer.writerow(["repairs", name, value])
-    for name, median in report.medians.items():
-        writer.writerow(["medians", name, "" if median is None else median])
+    for name, middle in report.medians.items():
+        writer.writerow(["medians", name, "" if middle is None else middle])
     return out.getvalue()

@@ -50,9 +50,7 @@ def texts_of(connection: sa.Connection, month: str) -> dict[str, ReportText]:
             report_texts.c.updated_by,
         ).where(report_texts.c.month == month)
     )
-    return {
-        section: ReportText(section, text, as_utc(at), by) for section, text, at, by in rows
-    }
+    return {section: ReportText(section, text, as_utc(at), by) for section, text, at, by in rows}
 
 
 def save_text(
