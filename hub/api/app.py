@@ -13,6 +13,7 @@ from hub.api import (
     console_documents,
     console_lists,
     console_members,
+    console_reports,
     console_reviews,
     console_work,
     dashboard,
@@ -164,6 +165,7 @@ def create_app(
         console_work,
         console_reviews,
         console_documents,
+        console_reports,
     )
     for module in routers:
         app.include_router(module.router)
