@@ -5,8 +5,9 @@
   REPAIR_*), counted by outcome; a repair is counted as "repaired" when approved.
 - Operator tasks (约谈 interview, 通报 notify the regulator, 公示 publish): per kind, those
   created, done on time, done late, and left open past their due date at the month's end.
-- Instructions: per member, those issued, acknowledged, the median hours to acknowledge, and
-  the acks overdue at the month's end (unanswered `ACK_DUE` after issue).
+- Instructions: per member, those issued, acknowledged by the month's end, the median hours
+  to acknowledge, and the acks overdue at the month's end (unanswered `ACK_DUE` after issue,
+  whenever issued).
 - Medians: listing → notified and listing → rectified (days, over the month's notices and
   rectifications), issue → ack (hours, over the month's acknowledged instructions).
 
@@ -105,7 +106,10 @@ def _members(
 ) -> tuple[list[MemberLine], list[float]]:
     issued: dict[str, list[float | None]] = defaultdict(list)
     for member, issued_at, acked_at in instructions_issued(connection, start, end):
-        waited = (acked_at - issued_at).total_seconds() / 3600 if acked_at else None
+        # Acknowledged means by the month's end, so the figure is the same whenever asked.
+        waited = None
+        if acked_at is not None and acked_at < end:
+            waited = (acked_at - issued_at).total_seconds() / 3600
         issued[member].append(waited)
     overdue = dict(unacked_at(connection, end - ACK_DUE, end))
     lines, every_wait = [], []
