@@ -79,7 +79,7 @@ def tracking_cells(row: TrackingRow) -> dict[str, str | int]:
         "document_no": row.document_no,
         "province": row.province,
         "city": row.city,
-        "listed": _day(row.reached.get("LISTED", row.listed_at)),
+        "listed": _day(row.listed_at),  # the authority's date, not the import's
         "notified": _day(row.reached.get("NOTIFIED")),
         "committed": _day(row.reached.get("COMMITTED")),
         "deadline": _day(row.rectification_deadline),
