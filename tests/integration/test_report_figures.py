@@ -67,7 +67,7 @@ INSTRUCTIONS = [
     ("mall", cst(11, 3, 9), cst(11, 3, 13)),  # 4 h
     ("mall", cst(11, 20, 9), None),  # overdue at the month's end
     ("mall", cst(11, 25, 9), cst(12, 2)),  # answered in December: overdue at the end
-    ("mall", cst(11, 30, 12), None),  # 12 h before the end: not overdue yet
+    ("mall", cst(11, 30, 23, 30), None),  # 30 min before the end: not overdue yet
     ("social", cst(11, 21, 9), cst(11, 22, 15)),  # 30 h, late but answered
     ("social", cst(10, 30, 9), cst(10, 30, 10)),  # October
     ("social", cst(10, 28, 9), None),  # October, still overdue at November's end

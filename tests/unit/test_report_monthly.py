@@ -118,3 +118,10 @@ def test_october_sees_only_october(engine: sa.Engine) -> None:
         ("COUNTERFEIT", "广东省"): dict.fromkeys(LIST_COLUMNS, 0) | {"LISTED": 1}
     }
     assert report.members == [MemberLine("social", 1, 1, 1.0)]
+
+
+def test_the_report_counts_an_ack_overdue_as_the_dashboard_does() -> None:
+    from hub.api.dashboard import OVERDUE_ACK
+    from hub.reports.figures import ACK_DUE
+
+    assert ACK_DUE == OVERDUE_ACK
