@@ -98,7 +98,7 @@ LEDGER_ROWS = [
 
 def _ledger_rows(connection: sa.Connection) -> None:
     for n, (kind, entry, extra, at) in enumerate(LEDGER_ROWS):
-        ids = {"entry_id": entry}
+        ids: dict[str, object] = {"entry_id": entry}
         own = "objection_id" if kind.startswith("OBJECTION") else "repair_id"
         ids |= {own: f"x-{n}"}
         if kind == "OBJECTION_FILED":
@@ -168,8 +168,16 @@ def engine(fresh_database_url: str) -> Iterator[sa.Engine]:
         connection.execute(
             operator_tasks.insert(),
             [
-                {"task_id": f"t-{n}", "entry_id": e, "kind": kind, "detail": kind}
-                | {"created_at": created, "due_at": due, "done_at": done, "done_by": "op"}
+                {
+                    "task_id": f"t-{n}",
+                    "entry_id": e,
+                    "kind": kind,
+                    "detail": kind,
+                    "created_at": created,
+                    "due_at": due,
+                    "done_at": done,
+                    "done_by": "op",
+                }
                 for n, (e, kind, created, due, done) in enumerate(TASKS)
             ],
         )
