@@ -139,9 +139,7 @@ def report_texts(
     return TextsOut(month=month, filed=filed, sections=sections)
 
 
-@router.api_route(
-    "/reports/monthly/{month}/texts/{section}", methods=["PUT", "POST"], response_model=SavedOut
-)
+@router.put("/reports/monthly/{month}/texts/{section}", response_model=SavedOut)
 def put_report_text(
     request: Request,
     month: Month,
@@ -149,7 +147,26 @@ def put_report_text(
     body: TextIn,
     principal: Annotated[Principal, Depends(may_write)],
 ) -> SavedOut:
-    """Save the month's text for `section`; 409 report_filed once the month is filed."""
+    """Save the month's text for `section`; 404 for no such section, 409 report_filed once
+    the month is filed."""
+    return _save(request, month, section, body, principal)
+
+
+@router.post("/reports/monthly/{month}/texts/{section}", response_model=SavedOut)
+def post_report_text(
+    request: Request,
+    month: Month,
+    section: SectionKey,
+    body: TextIn,
+    principal: Annotated[Principal, Depends(may_write)],
+) -> SavedOut:
+    """The same as PUT, for the console's forms (which post)."""
+    return _save(request, month, section, body, principal)
+
+
+def _save(
+    request: Request, month: str, section: str, body: TextIn, principal: Principal
+) -> SavedOut:
     actor, now = f"api:{principal.token_id}", datetime.now(UTC)
     try:
         with transaction(request.app.state.engine) as connection:
