@@ -25,7 +25,7 @@ from hub.api.errors import ApiError
 from hub.api.tokens import Principal
 from hub.domain.lists import ListStatus
 from hub.reports.calendar import InvalidMonth, month_bounds
-from hub.reports.filing import TextTooLong, file_report, save_text
+from hub.reports.filing import TextRefused, file_report, save_text
 from hub.reports.monthly import monthly_report, report_data
 from hub.reports.render import report_csv, report_html
 from hub.reports.sections import SECTIONS, TEXT_LIMIT
@@ -147,8 +147,8 @@ def put_report_text(
     body: TextIn,
     principal: Annotated[Principal, Depends(may_write)],
 ) -> SavedOut:
-    """Save the month's text for `section`; 404 for no such section, 409 report_filed once
-    the month is filed."""
+    """Save the month's text for `section`; 400 for a text holding a resident id or mobile
+    number, 404 for no such section, 409 report_filed once the month is filed."""
     return _save(request, month, section, body, principal)
 
 
@@ -171,7 +171,7 @@ def _save(
     try:
         with transaction(request.app.state.engine) as connection:
             digest = save_text(connection, _month(month), section, body.text, actor, now)
-    except TextTooLong as exc:
+    except TextRefused as exc:
         raise ApiError(str(exc)) from exc
     return SavedOut(month=month, section=section, text_sha256=digest)
 

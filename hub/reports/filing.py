@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from alliance_connector.identifiers import personal_pattern
 from hub.errors import ReportFiled
 from hub.ledger.chain import LedgerEntry, append, canonical_json, lock_head
 from hub.reports.calendar import month_bounds
@@ -26,14 +27,16 @@ from hub.reports.sections import TEXT_LIMIT, section_named
 from hub.store.report_texts import Filing, filing_of, save_filing
 from hub.store.report_texts import save_text as store_text
 
-__all__ = ["TextTooLong", "file_report", "frozen_sha256", "save_text"]
+__all__ = ["TextRefused", "file_report", "frozen_sha256", "save_text"]
 
 
-class TextTooLong(ValueError):
-    """A section's text over TEXT_LIMIT characters; never echoes it."""
+class TextRefused(ValueError):
+    """A section's text the report cannot hold; the message says why, never the text."""
 
-    def __init__(self) -> None:
-        super().__init__(f"text: at most {TEXT_LIMIT} characters")
+
+TOO_LONG = f"text: at most {TEXT_LIMIT} characters"
+# A filed report goes to the NDRC and stays for years: it names subjects by their ids.
+PERSONAL = "text: must not hold a resident id or mobile number: name the subject by its ids"
 
 
 def _sha256(text: str) -> str:
@@ -49,11 +52,14 @@ def save_text(
     connection: sa.Connection, month: str, section: str, text: str, actor: str, now: datetime
 ) -> str:
     """Save `text` as the month's `section`; return its SHA-256. InvalidMonth, UnknownSection,
-    TextTooLong, or ReportFiled once the month is filed."""
+    TextRefused (too long, or a personal identifier in clear), or ReportFiled once the month
+    is filed."""
     month_bounds(month)
     section_named(section)
     if len(text) > TEXT_LIMIT:
-        raise TextTooLong
+        raise TextRefused(TOO_LONG)
+    if personal_pattern(text) is not None:
+        raise TextRefused(PERSONAL)
     lock_head(connection)  # serialises against a filing of the same month
     if filing_of(connection, month) is not None:
         raise ReportFiled(month)

@@ -39,6 +39,10 @@ def test_texts_until_filed_then_frozen(api: Api) -> None:
     assert api.client.put(f"{TEXTS}/poetry", json=text, headers=operator).status_code == 404
     bad = api.client.put("/reports/monthly/2026-13/texts/problems", json=text, headers=operator)
     assert bad.status_code == 400 and "2026-13" not in bad.text
+    personal = api.client.put(
+        f"{TEXTS}/problems", json={"text": "负责人手机 13800138000"}, headers=operator
+    )
+    assert personal.status_code == 400 and "13800138000" not in personal.text
     listed = api.client.get(TEXTS, headers=auditor).json()
     assert not listed["filed"]
     assert [s["section"] for s in listed["sections"]] == [
