@@ -74,9 +74,8 @@ class FiledOut(BaseModel):
 
 
 def _overrides(request: Request) -> tuple[frozenset[date], frozenset[date]]:
-    # HUB_WORKDAYS reaches the app as app.state.workdays once create_app is given it.
-    workdays: frozenset[date] = getattr(request.app.state, "workdays", frozenset())
-    return request.app.state.holidays, workdays
+    # HUB_HOLIDAYS and HUB_WORKDAYS, as create_app was given them.
+    return request.app.state.holidays, request.app.state.workdays
 
 
 def _month(month: str) -> str:

@@ -8,10 +8,14 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
+from fastapi.testclient import TestClient
 
+from hub.api.app import create_app
 from hub.ledger.chain import canonical_json
+from hub.policy.loading import default_policy
 from tests.integration.test_api import Api, bearer
 from tests.integration.test_api_entries import STORES, store_api
 from tests.integration.test_console_pages import sign_in
@@ -127,3 +131,16 @@ def test_the_tracking_csv_and_page_filter(api: Api) -> None:
     assert shown == [f"le-{n:02d}" for n in range(1, 13, 2)]
     assert "/reports/tracking.csv?province=" in page
     assert api.client.get("/console/tracking?status=NOPE").status_code == 400
+
+
+@STORES
+def test_the_api_takes_the_calendar_overrides(api: Api) -> None:
+    saturday, monday = date(2026, 3, 14), date(2026, 12, 14)
+    app = create_app(api.engine, default_policy(), holidays=[monday], workdays=[saturday])
+    with TestClient(app) as client:
+        auditor = bearer(api, "auditor")
+        february = client.get("/reports/monthly/2026-02.json", headers=auditor).json()
+        november = client.get("/reports/monthly/2026-11.json", headers=auditor).json()
+    assert february["report"]["due"] == "2026-03-14"  # a Saturday declared a working day
+    assert november["report"]["due"] == "2026-12-11"  # the Monday declared a holiday
+    assert november["report"]["due_basis"] == "chinese-calendar"
