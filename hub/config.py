@@ -82,9 +82,11 @@ class Settings(BaseSettings):
             return None
         return TokenKey.from_hex(self.token_key_version, self.token_key.get_secret_value())
 
-    # Public holidays (ISO dates, e.g. HUB_HOLIDAYS='["2026-10-01"]'): the monthly report's
-    # due date skips them as it skips weekends.
+    # Overrides of the State Council's schedule the monthly report's due date follows
+    # (hub.reports.calendar, the chinese-calendar package): extra days off (ISO dates, e.g.
+    # HUB_HOLIDAYS='["2026-10-01"]') and extra working days (HUB_WORKDAYS, likewise).
     holidays: list[date] = []
+    workdays: list[date] = []
 
     # Signed tree heads (hub.ledger.tree_heads): the scheduler signs and publishes one this many
     # seconds after the last, if the ledger grew. An hour bounds how long a rewrite could go

@@ -32,6 +32,9 @@
     ├── PolicyError            a policy file is malformed; every problem is listed
     ├── TokenRefused           an API token cannot be issued (hub.api.tokens)
     ├── HubKeyRefused          a hub key cannot be published or revoked (hub.ledger.hub_keys)
+    ├── ReportError            a monthly report cannot be changed or filed as asked
+    │   ├── ReportFiled        the month is filed: its report and texts are frozen
+    │   └── UnknownSection     no narrative section of the report has this name
     └── ApiError               a request the API refuses (hub.api.errors: 401, 403, 404, 409, …)
 
 Third-party exceptions (KafkaError, SQLAlchemyError, alembic's) are translated into these at
@@ -239,3 +242,23 @@ class PolicyError(HubError):
 
 class HubKeyRefused(HubError):
     """A hub key cannot be published or revoked as asked; the message names the rule."""
+
+
+class ReportError(HubError):
+    """A monthly report (hub.reports) cannot be changed or filed as asked."""
+
+
+class ReportFiled(ReportError):
+    """The month's report is filed: its figures and texts are frozen (hub.reports.filing)."""
+
+    def __init__(self, month: str) -> None:
+        super().__init__(f"the report for {month} is filed and can no longer change")
+        self.month = month
+
+
+class UnknownSection(ReportError):
+    """No narrative section of the monthly report has this name; the message lists them."""
+
+    def __init__(self, known: list[str]) -> None:
+        super().__init__(f"section: expected one of {', '.join(known)}")
+        self.known = known

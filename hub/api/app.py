@@ -14,6 +14,7 @@ from hub.api import (
     console_lists,
     console_members,
     console_objections,
+    console_reports,
     console_reviews,
     console_work,
     dashboard,
@@ -118,6 +119,7 @@ def create_app(
     write_limiter: WriteLimiter | None = None,
     flow_reader: FlowReader | None = None,
     holidays: Collection[date] = (),
+    workdays: Collection[date] = (),
     token_key: TokenKey | None = None,
     broker_options: dict[str, Any] | None = None,
     kafka_confined: bool = False,
@@ -138,6 +140,7 @@ def create_app(
     app.state.write_limiter = write_limiter or WriteLimiter()
     app.state.flows = flow_reader
     app.state.holidays = frozenset(holidays)
+    app.state.workdays = frozenset(workdays)  # HUB_WORKDAYS: the report's extra working days
     app.state.token_key = token_key  # turns clear personal identifiers in uploads into tokens
     app.state.last_flow = None
     app.state.hub_keys = HubKeyCache()
@@ -170,6 +173,7 @@ def create_app(
         console_reviews,
         console_documents,
         console_objections,
+        console_reports,
     )
     for module in routers:
         app.include_router(module.router)

@@ -1,13 +1,14 @@
-"""文书 / Documents and 月报 / Monthly report in the console, and the read route that renders
+"""文书 / Documents in the console, and the read route that renders
 an entry's notices as `alliance-hub lists documents` writes them:
 
     GET /lists/entries/{entry_id}/documents/rectification-notice.html   整改通知书
     GET /lists/entries/{entry_id}/documents/credit-commitment.html      信用承诺书
 
 (operators and auditors; 404 for no such entry, 409 for one without a deadline to print or
-whose category no one is listed for). The pages link to these and to /reports/monthly."""
+whose category no one is listed for). The page links to these; the 月报 page is
+hub.api.console_reports."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -66,20 +67,3 @@ def documents_page(request: Request) -> Response:
         return "console_documents.html", {"found": found}
 
     return page(request, ("文书", "Documents"), build)
-
-
-def _months(today: date, count: int = 12) -> list[str]:
-    year, month, out = today.year, today.month, []
-    for _ in range(count):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return out
-
-
-@router.get("/console/reports", include_in_schema=False)
-def reports_page(request: Request) -> Response:
-    def build(_: Principal) -> tuple[str, dict[str, object]]:
-        today = datetime.now(UTC).astimezone(CHINA).date()
-        return "console_reports.html", {"months": _months(today)}
-
-    return page(request, ("月报", "Monthly report"), build)

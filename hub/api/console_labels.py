@@ -17,6 +17,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/console/links", "关联", "Links"),
     ("/console/documents", "文书", "Documents"),
     ("/console/reports", "月报", "Monthly report"),
+    ("/console/tracking", "台账", "Tracking table"),
 )
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -90,6 +91,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "file": ("名单文件", "List file"),
     "complete": ("完整名单(未列出的条目移出)", "Whole list (delist entries it omits)"),
     "month": ("月份", "Month"),
+    "report_texts": ("月报文字部分", "Report texts"),
     "documents": ("文书", "Documents"),
     "review_id": ("审核编号", "Review ID"),
     "review_state": ("审核状态", "Review state"),

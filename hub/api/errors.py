@@ -32,6 +32,7 @@ from hub.errors import (
     ObjectionError,
     ObjectionRefused,
     PolicyError,
+    ReportFiled,
     ReservedMemberId,
     ReviewError,
     StandingConflict,
@@ -41,6 +42,7 @@ from hub.errors import (
     UnknownMember,
     UnknownObjection,
     UnknownReview,
+    UnknownSection,
     UnknownTask,
 )
 
@@ -111,6 +113,8 @@ _HUB_ERRORS: dict[type[Exception], tuple[int, str]] = {
     ObjectionRefused: (422, "invalid_value"),
     ObjectionError: (409, "conflict"),  # decided already
     PolicyError: (422, "invalid_policy"),
+    ReportFiled: (409, "report_filed"),
+    UnknownSection: (404, "not_found"),
     # A value the database cannot hold (a NUL byte, an out-of-range number) that the route's
     # own checks let through: the request's fault, not the server's.
     StoreRefused: (422, "invalid_value"),

@@ -40,6 +40,7 @@ def api(
         bootstrap,
         flow_reader=flows,
         holidays=settings.holidays,
+        workdays=settings.workdays,
         token_key=settings.alliance_token_key(),
         broker_options=options,
         kafka_confined=settings.kafka_confined,

@@ -1,4 +1,5 @@
-"""The monthly report against a hand-built month: every figure worked out by hand."""
+"""The monthly report's list and instruction tables against a small hand-built month on
+SQLite (tests/integration/test_report_figures.py counts every figure on both stores)."""
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -7,8 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from hub.domain.china_time import CHINA
-from hub.reports.calendar import due_date
-from hub.reports.monthly import MemberLine, monthly_report
+from hub.reports.monthly import LIST_COLUMNS, MemberLine, monthly_report
 from hub.reports.render import report_csv, report_html
 from hub.store.engine import open_engine
 from hub.store.members import register_member
@@ -96,33 +96,32 @@ def engine(tmp_path: Path) -> sa.Engine:
 def test_the_month_counts_by_category_and_province(engine: sa.Engine) -> None:
     with engine.connect() as connection:
         report = monthly_report(connection, "2026-11", datetime.now(UTC))
-    assert report.lists == {
-        ("FAKE_TRANSACTION", "浙江省"): {"LISTED": 2, "RECTIFIED": 1, "OVERDUE": 1, "ESCALATED": 1},
-    }
-    assert report.list_totals() == {"LISTED": 2, "RECTIFIED": 1, "OVERDUE": 1, "ESCALATED": 1}
-    assert report.members == [MemberLine("mall", 3, 2, 3.0), MemberLine("social", 1, 1, 10.0)]
+    counts = dict.fromkeys(LIST_COLUMNS, 0) | {"LISTED": 2, "RECTIFIED": 1}
+    counts |= {"OVERDUE": 1, "ESCALATED": 1}
+    assert report.lists == {("FAKE_TRANSACTION", "浙江省"): counts}
+    assert report.list_totals() == counts
+    # mall's third instruction is still unanswered at the month's end, 20 days after issue.
+    assert report.members == [MemberLine("mall", 3, 2, 3.0, 1), MemberLine("social", 1, 1, 10.0)]
     assert report.due == date(2026, 12, 14)
     html = report_html(report)
     assert "2026年11月" in html and "2026年12月14日" in html and "刷单炒信" in html
     assert "<td>67%</td>" in html  # mall acknowledged 2 of 3
     lines = report_csv(report).lstrip("\ufeff").splitlines()
-    assert "lists,FAKE_TRANSACTION,浙江省,2,1,1,1" in lines
-    assert "instructions,mall,3,2,3.0" in lines
+    assert "lists,FAKE_TRANSACTION,浙江省,2,0,0,1,0,1,1" in lines
+    assert "instructions,mall,3,2,3.0,1" in lines
 
 
 def test_october_sees_only_october(engine: sa.Engine) -> None:
     with engine.connect() as connection:
         report = monthly_report(connection, "2026-10", datetime.now(UTC))
     assert report.lists == {
-        ("COUNTERFEIT", "广东省"): {"LISTED": 1, "RECTIFIED": 0, "OVERDUE": 0, "ESCALATED": 0}
+        ("COUNTERFEIT", "广东省"): dict.fromkeys(LIST_COLUMNS, 0) | {"LISTED": 1}
     }
     assert report.members == [MemberLine("social", 1, 1, 1.0)]
 
 
-def test_the_due_date_skips_weekends_and_holidays() -> None:
-    assert due_date("2026-11") == date(2026, 12, 14)  # the 15th is a Tuesday
-    assert due_date("2026-11", {date(2026, 12, 14)}) == date(2026, 12, 11)  # back to Friday
-    assert due_date("2026-02") == date(2026, 3, 13)  # 14 March is a Saturday
-    assert due_date("2026-12") == date(2027, 1, 14)  # the year turns
-    with pytest.raises(ValueError, match="2026-11"):
-        due_date("2026-13")
+def test_the_report_counts_an_ack_overdue_as_the_dashboard_does() -> None:
+    from hub.api.dashboard import OVERDUE_ACK
+    from hub.reports.figures import ACK_DUE
+
+    assert ACK_DUE == OVERDUE_ACK
