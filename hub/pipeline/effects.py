@@ -7,8 +7,9 @@ row was handled before a crash and is skipped, so offsets may be committed late 
 never happen twice. Every handled record gets exactly one ledger row that names it.
 
 `apply_batch` runs the stages: lock the ledger -> dedupe -> link -> shape rows (and judge
-acks) -> keep evidence -> record presence -> match and decide -> corroborate (correlate
-parcels, open listing candidates) -> write the ledger and the rows naming it.
+acks) -> keep the accepted signals with their evidence -> record presence -> match and
+decide -> corroborate (correlate parcels, open listing candidates) -> write the ledger and
+the rows naming it.
 """
 
 from collections.abc import Mapping, Sequence
