@@ -103,7 +103,9 @@ class ListError(HubError):
 
 class UnknownEntry(ListError):
     def __init__(self, entry_id: str) -> None:
-        super().__init__(f"no list entry {entry_id!r}")
+        # The id came from a caller (a URL, a command line) and may be anything, even a
+        # resident id typed in the wrong box: the text never repeats it.
+        super().__init__("no list entry has this id")
         self.entry_id = entry_id
 
 

@@ -45,6 +45,11 @@ class HubKey:
         """Not revoked and not ended at `moment` (it may start later: announced ahead)."""
         return not self.revoked and (self.valid_until is None or self.valid_until > moment)
 
+    def valid_at(self, moment: datetime) -> bool:
+        """Current at `moment` and already started: what a signature made then needs (a key
+        announced ahead signs nothing before its window opens)."""
+        return self.current_at(moment) and self.valid_from <= moment
+
 
 def _iso(moment: datetime) -> str:
     return as_utc(moment).isoformat().replace("+00:00", "Z")

@@ -159,11 +159,11 @@ def _from_stored(head: StoredHead) -> SignedTreeHead:
 
 
 def head_signature_ok(head: SignedTreeHead, keys: Sequence[HubKey]) -> bool:
-    """Whether a published hub key, current when the head was signed, signed it."""
+    """Whether a published hub key, valid when the head was signed, signed it."""
     signed = pae(HEAD_PAYLOAD_TYPE, head.payload())
     return any(
         key.key_id == head.key_id
-        and key.current_at(head.timestamp)
+        and key.valid_at(head.timestamp)
         and verify_strict(key.public_key, signed, head.signature)
         for key in keys
     )

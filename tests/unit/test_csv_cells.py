@@ -20,7 +20,16 @@ def test_a_formula_start_gets_a_quote(text: str) -> None:
     assert safe_cell(text) == "'" + text
 
 
-@pytest.mark.parametrize("value", ["浙江省", "mall", "a=b", " =1", "'=1", "", 3, -1, 2.5, None])
+# Starts a spreadsheet may see through: full-width forms, invisible characters, spaces.
+HIDDEN = ["＝1+1", "＋1", "－1", "＠SUM(A1)", "\n=1+1", " =1", "\u200b=1+1", "\ufeff=1+1"]
+
+
+@pytest.mark.parametrize("text", HIDDEN)
+def test_a_hidden_formula_start_gets_a_quote_too(text: str) -> None:
+    assert safe_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["浙江省", "mall", "a=b", "'=1", "1-2", "", 3, -1, 2.5, None])
 def test_other_cells_are_unchanged(value: object) -> None:
     assert safe_cell(value) == value
 

@@ -55,6 +55,9 @@ def test_a_head_verifies_only_under_a_current_hub_key_and_unchanged() -> None:
     assert head_signature_ok(head, [hub_key()])
     assert not head_signature_ok(head, [hub_key(revoked=True)])
     assert not head_signature_ok(head, [hub_key(valid_until=AT - timedelta(seconds=1))])
+    # announced ahead of its window, it signs nothing dated before the window opens
+    assert not head_signature_ok(head, [hub_key(valid_from=AT + timedelta(seconds=1))])
+    assert head_signature_ok(head, [hub_key(valid_from=AT)])
     assert not head_signature_ok(head, [hub_key(key_id="ed25519:0000000000000000")])
     moved = SignedTreeHead(4712, head.root_hash, AT, KEY.key_id, head.signature)
     assert not head_signature_ok(moved, [hub_key()])

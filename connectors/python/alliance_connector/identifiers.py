@@ -292,17 +292,28 @@ def normalize(scheme: IdentifierScheme, raw: str, field: str | None = None) -> I
 
 
 # Resident IDs and mobile numbers as people write them into free text: full-width digits
-# (NFKC), spaces or hyphens between the groups, a +86 prefix; CJK or other words around them
-# do not hide them. A mobile number glued to hex digits (0-9, a-f) is taken for part of a
-# digest or token, which are full of 11-digit runs; an 18-digit run shaped like a resident ID
-# (a birth date in positions 7-14) is practically never one by chance.
+# (NFKC), invisible format characters (zero-width spaces) dropped, up to two separators
+# (whitespace . - _ / ( ) or a dash) between the digit groups, a +86 prefix; words around them
+# do not hide them, Latin ones ("phone13812345678") no more than CJK ones. Tokens, digests
+# and ids are full of 11-digit runs: a run of 16 or more hex digits with a letter among them
+# is taken for one of those and left out before looking. An 18-digit run shaped like a
+# resident ID (a birth date in positions 7-14) is practically never one by chance.
+_SEP = r"[\s._/()\u2010-\u2015-]"
+_HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])(?=[0-9A-Fa-f]*[A-Fa-f])[0-9A-Fa-f]{16,}(?![0-9A-Fa-f])")
 _MOBILE_IN_TEXT = re.compile(
-    r"(?<![A-Fa-f\d])(?:(?:\+|00)?86[ -]?)?1[3-9](?:[ -]?\d){9}(?![ -]?\d)(?![A-Fa-f])"
+    rf"(?<!\d)(?:(?:\+|00)?86{_SEP}{{0,2}})?1[3-9](?:{_SEP}{{0,2}}\d){{9}}(?!{_SEP}?\d)"
 )
 _RESIDENT_ID_IN_TEXT = re.compile(
-    r"(?<!\d)\d{6}[ -]?(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])[ -]?\d{3}[\dXx]"
-    r"(?![ -]?\d)"
+    rf"(?<!\d)\d{{6}}{_SEP}{{0,2}}(?:19|20)\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    rf"{_SEP}{{0,2}}\d{{3}}[\dXx](?!{_SEP}?\d)"
 )
+
+
+def _plain(text: str) -> str:
+    """`text` as the detector reads it: NFKC, format characters (Cf) dropped, hex runs blanked."""
+    folded = unicodedata.normalize("NFKC", text)
+    visible = "".join(char for char in folded if unicodedata.category(char) != "Cf")
+    return _HEX_RUN.sub(" ", visible)
 
 
 def personal_pattern(text: str) -> IdentifierScheme | None:
@@ -310,7 +321,7 @@ def personal_pattern(text: str) -> IdentifierScheme | None:
     None. One detector for every place that must hold no such number in clear (notes, ids);
     a birth date that is not a calendar date or a wrong check digit still counts, since a
     mistyped ID still names a person."""
-    folded = unicodedata.normalize("NFKC", text)
+    folded = _plain(text)
     if _RESIDENT_ID_IN_TEXT.search(folded):
         return IdentifierScheme.RESIDENT_ID
     if _MOBILE_IN_TEXT.search(folded):
