@@ -115,6 +115,10 @@ def test_an_interrupted_start_stops_the_broker_it_was_starting(
         stderr=subprocess.PIPE,
         text=True,
         env=os.environ | own,
+        # A test run launched in the background (`cmd &` without job control, nohup) starts
+        # with SIGINT ignored, and a shell may not trap a signal ignored on entry: give the
+        # script the disposition a terminal's Ctrl-C finds.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
     try:
         deadline = time.monotonic() + 90
